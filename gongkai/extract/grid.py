@@ -1,0 +1,162 @@
+"""Camelot's ruled tables as grids of merged regions, each read twice.
+
+Camelot (lattice) finds the tables and the ruling lines: a grid of cells, each knowing which of
+its four borders is drawn. Cells with no border between them form one merged region (the
+vertical 三、本年度办理结果 label, a header spanning five columns). Every region is read by two
+methods: PDFium glyph boxes whose centre lies inside it (``text``, the reading we use) and
+Camelot's own pdfminer text (``camelot_text``, the cross-check).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+from gongkai.extract.document import Glyph
+
+log = logging.getLogger(__name__)
+
+# a glyph whose box crosses its region's border by more than this (points) is suspect
+STRADDLE_TOLERANCE = 1.5
+
+
+@dataclass
+class Region:
+    rows: tuple[int, int]  # first, last grid row (inclusive)
+    cols: tuple[int, int]
+    # PDF user space, origin bottom-left
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str = ""
+    camelot_text: str = ""
+    straddling: list[str] = field(default_factory=list)  # glyphs that cross the border
+
+    @property
+    def width(self) -> int:
+        return self.cols[1] - self.cols[0] + 1
+
+    @property
+    def height(self) -> int:
+        return self.rows[1] - self.rows[0] + 1
+
+    def bbox_top_left(self, page_height: float) -> tuple[float, float, float, float]:
+        """(x0, top, x1, bottom) with the origin at the top-left, as a person measures a page."""
+        return (round(self.x0, 2), round(page_height - self.y1, 2),
+                round(self.x1, 2), round(page_height - self.y0, 2))
+
+
+@dataclass
+class Grid:
+    page: int  # 1-based
+    nrows: int
+    ncols: int
+    regions: list[Region]
+    col_edges: list[tuple[float, float]]  # x range of each grid column
+    top: float  # y of the table's top edge (for reading order on the page)
+
+    def region_at(self, row: int, col: int) -> Region | None:
+        for region in self.regions:
+            if region.rows[0] <= row <= region.rows[1] and region.cols[0] <= col <= region.cols[1]:
+                return region
+        return None
+
+    def text(self) -> str:
+        return "".join(r.text for r in self.regions)
+
+
+def read_grids(path: str, glyphs: list[list[Glyph]]) -> list[Grid]:
+    """All ruled tables of the document, in reading order."""
+    import camelot  # imported here: it is slow to import and only extraction needs it
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "No tables found on page-N" is normal for prose pages
+        tables = camelot.read_pdf(path, pages="all", flavor="lattice", engine="vector")
+    grids = [_grid(t, glyphs[t.page - 1]) for t in tables]
+    grids.sort(key=lambda g: (g.page, -g.top))
+    return grids
+
+
+def _grid(table, page_glyphs: list[Glyph]) -> Grid:
+    cells = table.cells
+    nrows, ncols = len(cells), len(cells[0])
+    parent = {(r, c): (r, c) for r in range(nrows) for c in range(ncols)}
+
+    def find(key):
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for r in range(nrows):
+        for c in range(ncols):
+            # no drawn border between neighbours: one merged cell
+            if c + 1 < ncols and not (cells[r][c].right or cells[r][c + 1].left):
+                parent[find((r, c + 1))] = find((r, c))
+            if r + 1 < nrows and not (cells[r][c].bottom or cells[r + 1][c].top):
+                parent[find((r + 1, c))] = find((r, c))
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for key in parent:
+        groups.setdefault(find(key), []).append(key)
+
+    regions, owner = [], {}
+    for members in groups.values():
+        rows = [m[0] for m in members]
+        cols = [m[1] for m in members]
+        boxes = [cells[r][c] for r, c in members]
+        region = Region(
+            rows=(min(rows), max(rows)), cols=(min(cols), max(cols)),
+            x0=min(b.x1 for b in boxes), y0=min(b.y1 for b in boxes),
+            x1=max(b.x2 for b in boxes), y1=max(b.y2 for b in boxes),
+            camelot_text="".join(cells[r][c].text for r, c in sorted(members)),
+        )
+        regions.append(region)
+        for m in members:
+            owner[m] = region
+
+    inside: dict[int, list[Glyph]] = {}
+    for glyph in page_glyphs:
+        cell = _cell_of(cells, glyph.cx, glyph.cy)
+        if cell is None:
+            continue
+        region = owner[cell]
+        inside.setdefault(id(region), []).append(glyph)
+        if glyph.top > glyph.bottom and not glyph.char.isspace() and (
+            glyph.left < region.x0 - STRADDLE_TOLERANCE or glyph.right > region.x1 + STRADDLE_TOLERANCE
+            or glyph.bottom < region.y0 - STRADDLE_TOLERANCE or glyph.top > region.y1 + STRADDLE_TOLERANCE
+        ):
+            region.straddling.append(glyph.char)
+    for region in regions:
+        region.text = _reading_order(inside.get(id(region), []))
+    regions.sort(key=lambda rg: (rg.rows[0], rg.cols[0]))
+    col_edges = [(cells[0][c].x1, cells[0][c].x2) for c in range(ncols)]
+    return Grid(page=table.page, nrows=nrows, ncols=ncols, regions=regions,
+                col_edges=col_edges, top=max(cells[0][c].y2 for c in range(ncols)))
+
+
+def _cell_of(cells, x: float, y: float):
+    for r, row in enumerate(cells):
+        if not row[0].y1 <= y < row[0].y2:
+            continue
+        for c, cell in enumerate(row):
+            if cell.x1 <= x < cell.x2:
+                return (r, c)
+    return None
+
+
+def _reading_order(glyphs: list[Glyph]) -> str:
+    """Glyphs into lines (top to bottom), each left to right; lines joined by newlines."""
+    if not glyphs:
+        return ""
+    inked = [g for g in glyphs if g.top > g.bottom]
+    height = (sum(g.top - g.bottom for g in inked) / len(inked)) if inked else 5.0
+    lines: list[list[Glyph]] = []
+    for glyph in sorted(glyphs, key=lambda g: -g.cy):
+        if lines and abs(lines[-1][0].cy - glyph.cy) <= max(height * 0.6, 2.0):
+            lines[-1].append(glyph)
+        else:
+            lines.append([glyph])
+    return "\n".join("".join(g.char for g in sorted(line, key=lambda g: g.left)).strip()
+                     for line in lines).strip()

@@ -1,0 +1,37 @@
+"""Who published a report and for which year, read from its title (or its statement of period)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_REPORT = r"政府信息公开(?:工作)?(?:年度)?(?:工作)?报告"
+# "淮安市人民政府\n2024 年政府信息公开工作年度报告" / "黑龙江省工业和信息化厅 2020 年度政府信息公开工作报告"
+_AGENCY_FIRST = re.compile(r"(?P<agency>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>20\d\d)\s*年度?\s*" + _REPORT)
+# "2019年上海市人民政府办公厅政府信息公开工作年度报告"
+_YEAR_FIRST = re.compile(r"(?P<year>20\d\d)\s*年度?\s*(?P<agency>[\u4e00-\u9fff（）()]{2,40}?)\s*" + _REPORT)
+_PERIOD = re.compile(r"(20\d\d)\s*年\s*1\s*月\s*1\s*日\s*(?:至|到)\s*(?:20\d\d\s*年\s*)?12\s*月\s*31\s*日")
+# words that precede the agency in a title line but are not part of its name
+_LEADING = re.compile(r"^(?:关于|印发|发布)")
+
+
+def identify(page_texts: list[str]) -> tuple[str | None, int | None]:
+    """(agency, year) from the first page's title; the year falls back to the reporting period."""
+    first = unicodedata.normalize("NFKC", page_texts[0] if page_texts else "")
+    head = re.sub(r"[ \t\u3000]+", " ", first[:600])
+    joined = re.sub(r"\s*\n\s*", "", head)  # a title wrapped over two lines
+    agency = year = None
+    for text in (head, joined):
+        for pattern in (_AGENCY_FIRST, _YEAR_FIRST):
+            m = pattern.search(text)
+            if m and not m.group("agency").endswith("年"):
+                agency = _LEADING.sub("", m.group("agency"))
+                year = int(m.group("year"))
+                break
+        if agency:
+            break
+    if year is None:
+        m = _PERIOD.search(unicodedata.normalize("NFKC", "".join(page_texts)))
+        if m:
+            year = int(m.group(1))
+    return agency, year

@@ -1,0 +1,402 @@
+"""From grids of regions to facts: which table, which row, which column, which value.
+
+Rows are recognised by the template's labels (vocabulary ``match`` fragments), columns by the
+header regions above them; a fragment that continues a table on the next page has no header
+and takes the columns of the fragment before it, matched by x position (same page layout).
+Nothing is guessed: a label we do not know, a header we cannot find, a value that is not a
+number, glyphs that cross a cell border: each becomes a Problem naming table, row, column, page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from gongkai import vocabulary as V
+from gongkai.extract.grid import Grid, Region
+from gongkai.model import Fact, Problem
+from gongkai.values import CellValueError, clean_raw, parse_cell
+
+N = V.normalise_label
+
+_TABLE_WORDS = {
+    V.REVIEW_LITIGATION: ("行政复议",),
+    V.APPLICATIONS: ("申请人情况", "本年新收", "予以公开", "不予公开", "无法提供", "不予处理",
+                     "结转下年度", "国家秘密", "信访举报", "另行制作", "仍不明确", "逾期不补正",
+                     "重复申请", "总计"),
+    V.ACTIVE_DISCLOSURE: ("第二十条", "信息内容", "规章", "规范性文件", "行政许可", "行政处罚",
+                          "行政强制", "事业性收费", "集中采购"),
+}
+_RL_HEADER_WORDS = ("维持", "纠正", "其他", "审结", "总计", "行政复议", "行政诉讼", "起诉")
+
+
+def classify(grid: Grid) -> str | None:
+    """Which statutory table a ruled table (or a fragment of one) belongs to, if any."""
+    text = N(grid.text())
+    if "行政复议" in text and ("维持" in text or "纠正" in text):
+        return V.REVIEW_LITIGATION
+    apps = sum(word in text for word in _TABLE_WORDS[V.APPLICATIONS])
+    ads = sum(word in text for word in _TABLE_WORDS[V.ACTIVE_DISCLOSURE])
+    if apps >= 2 and apps >= ads:
+        return V.APPLICATIONS
+    if ads >= 1:
+        return V.ACTIVE_DISCLOSURE
+    return None
+
+
+def detect_template(grids: list[Grid]) -> str | None:
+    """The template by the headers of table 二, the one part the two templates print differently."""
+    for grid in grids:
+        if classify(grid) != V.ACTIVE_DISCLOSURE:
+            continue
+        text = N(grid.text())
+        if any(w in text for w in ("新制作", "上一年项目", "采购项目", "新公开数量")):
+            return "2019"
+        if any(w in text for w in ("制发", "废止", "现行有效", "收费金额")):
+            return "2021"
+    return None
+
+
+@dataclass
+class Reading:
+    """What the tables of one document gave."""
+
+    facts: list[Fact] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    cells_read: int = 0
+    cells_disagreeing: int = 0  # where Camelot's own text gives another value than the glyphs
+
+
+@dataclass
+class _Context:
+    template: str
+    page_heights: list[float]
+    reading: Reading
+    seen: set = field(default_factory=set)
+
+    def add(self, table: str, row: str, column: str, region: Region, grid: Grid,
+            kind: str = "count", default_unit: str = "万元") -> None:
+        raw = clean_raw(region.text)
+        where = dict(table=table, row=row, column=column, page=grid.page)
+        if (table, row, column) in self.seen:
+            self.reading.problems.append(Problem(
+                "cell.duplicate", f"{table}.{row}.{column} read twice (page {grid.page}); "
+                "the first reading is kept", **where))
+            return
+        self.seen.add((table, row, column))
+        if region.straddling:
+            self.reading.problems.append(Problem(
+                "cell.geometry_suspect",
+                f"{table}.{row}.{column} on page {grid.page}: the glyphs "
+                f"{''.join(region.straddling)!r} cross the cell's border, so the value {raw!r} "
+                "may belong to a neighbouring cell", **where))
+        try:
+            parsed = parse_cell(raw, kind, default_unit)
+        except CellValueError as exc:
+            self.reading.problems.append(Problem(
+                "cell.unreadable", f"{table}.{row}.{column} on page {grid.page}: {exc}", **where))
+            parsed = None
+        self.reading.cells_read += 1
+        try:
+            second = parse_cell(clean_raw(region.camelot_text), kind, default_unit)
+        except CellValueError:
+            second = None
+        if parsed is not None and (second is None or second.value != parsed.value):
+            self.reading.cells_disagreeing += 1
+        self.reading.facts.append(Fact(
+            table=table, row=row, column=column,
+            value=parsed.value if parsed else None, raw=raw, page=grid.page,
+            bbox=region.bbox_top_left(self.page_heights[grid.page - 1]),
+            grid=(region.rows[0], region.cols[0]),
+            unit=parsed.unit if parsed else None,
+        ))
+
+
+def read_tables(grids: list[Grid], template: str, page_heights: list[float]) -> Reading:
+    ctx = _Context(template, page_heights, Reading())
+    parsers = {V.ACTIVE_DISCLOSURE: _ActiveDisclosure(), V.APPLICATIONS: _Applications(),
+               V.REVIEW_LITIGATION: _ReviewLitigation()}
+    found = set()
+    current = None
+    for grid in grids:
+        kind = classify(grid)
+        if kind is None:
+            continue
+        # a fragment with only numbers continues the table before it (split across pages)
+        if current is not None and kind != current and not _has_labels(grid):
+            kind = current
+        parsers[kind].feed(grid, ctx)
+        found.add(kind)
+        current = kind
+    for table in V.TABLES:
+        if table not in found:
+            ctx.reading.problems.append(Problem(
+                "table.missing", f"table {V.TABLE_LABELS[table]} was not found as a ruled table",
+                table=table))
+        else:
+            parsers[table].finish(ctx)
+    return ctx.reading
+
+
+def _has_labels(grid: Grid) -> bool:
+    return bool(re.search(r"[\u4e00-\u9fff]{2}", grid.text()))
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def _regions_in_row(grid: Grid, row: int) -> list[Region]:
+    return sorted((r for r in grid.regions if r.rows[0] <= row <= r.rows[1]),
+                  key=lambda r: r.cols[0])
+
+
+def _find_key(text: str, candidates) -> str | None:
+    """The candidate whose longest match fragment occurs in ``text``."""
+    best, best_len = None, 0
+    for item in candidates:
+        for word in item.match:
+            if word in text and len(word) > best_len:
+                best, best_len = item.key, len(word)
+    return best
+
+
+# --- 二、主动公开政府信息情况 -------------------------------------------------------------------
+
+class _ActiveDisclosure:
+    def __init__(self):
+        self.header: list[tuple[tuple[float, float], str, str]] = []  # x range, text, unit
+
+    def feed(self, grid: Grid, ctx: _Context) -> None:
+        rows = V.rows(V.ACTIVE_DISCLOSURE, ctx.template)
+        for r in range(grid.nrows):
+            regions = [g for g in _regions_in_row(grid, r) if g.rows[0] == r]
+            if not regions:
+                continue
+            first = N(regions[0].text)
+            if "信息内容" in first:
+                self.header = [((g.x0, g.x1), N(g.text), _unit_of(g.text)) for g in regions[1:]]
+                continue
+            if not first or "第二十条" in first:
+                continue
+            key = _find_key(first, rows)
+            if key is None:
+                if any(re.search(r"\d", g.text) for g in regions[1:]):
+                    ctx.reading.problems.append(Problem(
+                        "row.unrecognised", f"table 二 row {regions[0].text!r} on page "
+                        f"{grid.page} matches no row of the {ctx.template} template",
+                        table=V.ACTIVE_DISCLOSURE, page=grid.page))
+                continue
+            for column in V.columns(V.ACTIVE_DISCLOSURE, ctx.template, key):
+                head = next((h for h in self.header if any(w in h[1] for w in column.match)), None)
+                if head is None:
+                    ctx.reading.problems.append(Problem(
+                        "column.missing", f"table 二 row {key}: no header "
+                        f"{column.label!r} above it (page {grid.page})",
+                        table=V.ACTIVE_DISCLOSURE, row=key, column=column.key, page=grid.page))
+                    continue
+                cell = max(regions[1:], key=lambda g: _overlap((g.x0, g.x1), head[0]), default=None)
+                if cell is None or _overlap((cell.x0, cell.x1), head[0]) <= 0:
+                    ctx.reading.problems.append(Problem(
+                        "cell.missing", f"table 二 row {key}: no cell under {column.label!r} "
+                        f"(page {grid.page})", table=V.ACTIVE_DISCLOSURE, row=key,
+                        column=column.key, page=grid.page))
+                    continue
+                ctx.add(V.ACTIVE_DISCLOSURE, key, column.key, cell, grid,
+                        kind=column.kind, default_unit=head[2] or "万元")
+
+    def finish(self, ctx: _Context) -> None:
+        _report_missing_rows(ctx, V.ACTIVE_DISCLOSURE, V.rows(V.ACTIVE_DISCLOSURE, ctx.template))
+
+
+def _unit_of(header_text: str) -> str | None:
+    text = N(header_text)
+    if "万元" in text:
+        return "万元"
+    if "单位元" in text:
+        return "元"
+    return None
+
+
+# --- 三、收到和处理政府信息公开申请情况 --------------------------------------------------------
+
+_SIX = ("other_no_correction", "other_unpaid_fee", "other_other")
+
+
+class _Applications:
+    def __init__(self):
+        self.columns: list[tuple[tuple[float, float], str]] = []  # x range -> column key
+        self.last_key: str | None = None
+
+    def feed(self, grid: Grid, ctx: _Context) -> None:
+        first_data = self._first_data_row(grid)
+        if first_data is None:
+            return
+        if first_data > 0 or not self.columns:
+            columns = self._header_columns(grid, first_data)
+            if columns:
+                self.columns = columns
+        if not self.columns:
+            ctx.reading.problems.append(Problem(
+                "table.unreadable", f"table 三 on page {grid.page}: its column headers "
+                "(自然人 … 总计) were not found", table=V.APPLICATIONS, page=grid.page))
+            return
+        value_x0 = min(x[0] for x, _ in self.columns) - 1
+        for r in range(first_data, grid.nrows):
+            regions = _regions_in_row(grid, r)
+            labels = [g for g in regions if g.x1 <= value_x0 + 2]
+            own = N("".join(g.text for g in labels if g.height == 1 or g.rows[0] == r == g.rows[1]))
+            group = N("".join(g.text for g in labels if g.height > 1))
+            key = self._row_key(own, group, ctx.template)
+            values = [g for g in regions if g.x0 >= value_x0]
+            if key is None:
+                if own or group or any(g.text.strip() for g in values):
+                    ctx.reading.problems.append(Problem(
+                        "row.unrecognised", f"table 三 row {own or group!r} on page {grid.page} "
+                        "matches no row of the template", table=V.APPLICATIONS, page=grid.page))
+                continue
+            self.last_key = key
+            for (x_range, column) in self.columns:
+                cell = max(values, key=lambda g: _overlap((g.x0, g.x1), x_range), default=None)
+                if cell is None or _overlap((cell.x0, cell.x1), x_range) < 0.5 * (x_range[1] - x_range[0]):
+                    ctx.reading.problems.append(Problem(
+                        "cell.missing", f"table 三 row {key}: no cell under {column} "
+                        f"(page {grid.page})", table=V.APPLICATIONS, row=key, column=column,
+                        page=grid.page))
+                    continue
+                if column == "subtotal":
+                    continue
+                ctx.add(V.APPLICATIONS, key, column, cell, grid)
+
+    @staticmethod
+    def _first_data_row(grid: Grid) -> int | None:
+        for r in range(grid.nrows):
+            text = N("".join(g.text for g in _regions_in_row(grid, r) if g.rows[0] == r))
+            if text and any(w in text for w in ("本年新收", "上年结转")) or re.search(r"\d", text):
+                # the header never holds digits; a data row always does (or a known label)
+                if "申请人情况" not in text and "自然人" not in text:
+                    return r
+        return None
+
+    @staticmethod
+    def _header_columns(grid: Grid, first_data: int) -> list[tuple[tuple[float, float], str]]:
+        found = []
+        for region in grid.regions:
+            if region.rows[0] >= first_data or region.width != 1:
+                continue
+            text = N(region.text)
+            if not text or len(text) > 8:
+                continue
+            if "小计" in text:
+                found.append(((region.x0, region.x1), "subtotal"))
+                continue
+            key = _find_key(text, V.APP_COLUMNS)
+            if key and (key != "other_organization" or text == "其他"):
+                found.append(((region.x0, region.x1), key))
+        found.sort(key=lambda item: item[0][0])
+        return found
+
+    def _row_key(self, own: str, group: str, template: str) -> str | None:
+        specific = [r for r in V.APP_ROWS if r.match and r.key not in ("other_handling", "total_processed")]
+        for text in (own, own + group):
+            key = _find_key(text, specific)
+            if key:
+                return key
+            if "总计" in text:
+                return "total_processed"
+            if "其他" in text:
+                # "3.其他" inside （六）其他处理 of the 2021 template; the 2019 single row is
+                # （六）其他处理 on its own (agencies also print it in a 2021 table)
+                if self.last_key in ("other_no_correction", "other_unpaid_fee"):
+                    return "other_other"
+                if "其他处理" in text:
+                    return "other_handling"
+        return None
+
+    def finish(self, ctx: _Context) -> None:
+        keys = {f.row for f in ctx.reading.facts if f.table == V.APPLICATIONS}
+        expected = list(V.rows(V.APPLICATIONS, "2021"))
+        if "other_handling" in keys or (ctx.template == "2019" and not keys & set(_SIX)):
+            expected = [r for r in expected if r.key not in _SIX]
+            expected.insert(20, next(r for r in V.APP_ROWS if r.key == "other_handling"))
+        _report_missing_rows(ctx, V.APPLICATIONS, expected)
+
+
+# --- 四、政府信息公开行政复议、行政诉讼情况 ----------------------------------------------------
+
+class _ReviewLitigation:
+    def __init__(self):
+        self.columns: list[tuple[tuple[float, float], str, str]] = []  # x range, row, column
+        self.data_rows = 0
+
+    def feed(self, grid: Grid, ctx: _Context) -> None:
+        header_rows = [r for r in range(grid.nrows)
+                       if any(w in N(g.text) for g in _regions_in_row(grid, r) for w in _RL_HEADER_WORDS)]
+        if header_rows:
+            self.columns = self._columns(grid, max(header_rows) + 1)
+        if not self.columns:
+            ctx.reading.problems.append(Problem(
+                "table.unreadable", f"table 四 on page {grid.page}: its column headers "
+                "were not found", table=V.REVIEW_LITIGATION, page=grid.page))
+            return
+        start = max(header_rows) + 1 if header_rows else 0
+        for r in range(start, grid.nrows):
+            regions = [g for g in _regions_in_row(grid, r) if g.rows[0] == r]
+            if not any(g.text.strip() for g in regions):
+                continue
+            self.data_rows += 1
+            if self.data_rows > 1:
+                ctx.reading.problems.append(Problem(
+                    "table.extra_rows", f"table 四 has more than one row of figures (page "
+                    f"{grid.page}); only the first is read", table=V.REVIEW_LITIGATION,
+                    page=grid.page))
+                return
+            for x_range, row, column in self.columns:
+                cell = max(regions, key=lambda g: _overlap((g.x0, g.x1), x_range), default=None)
+                if cell is None or _overlap((cell.x0, cell.x1), x_range) <= 0:
+                    continue
+                ctx.add(V.REVIEW_LITIGATION, row, column, cell, grid)
+
+    @staticmethod
+    def _columns(grid: Grid, header_end: int) -> list[tuple[tuple[float, float], str, str]]:
+        out = []
+        for c in range(grid.ncols):
+            stack = [grid.region_at(r, c) for r in range(header_end)]
+            stack = [g for g in stack if g is not None]
+            text = N("".join(g.text for g in stack))
+            leaf = next((g for g in reversed(stack) if g.width == 1 and N(g.text)), None)
+            if leaf is None:
+                continue
+            if "直接起诉" in text:
+                row = "litigation_direct"
+            elif "复议后起诉" in text:
+                row = "litigation_after_review"
+            elif "行政复议" in text:
+                row = "administrative_review"
+            else:
+                continue
+            leaf_text = N(leaf.text)
+            column = next((k for k, words in (("pending", ("审结", "尚未")), ("upheld", ("维持",)),
+                                               ("corrected", ("纠正",)), ("total", ("总计",)),
+                                               ("other", ("其他",)))
+                           if any(w in leaf_text for w in words)), None)
+            if column:
+                out.append(((leaf.x0, leaf.x1), row, column))
+        return out
+
+    def finish(self, ctx: _Context) -> None:
+        _report_missing_rows(ctx, V.REVIEW_LITIGATION, V.rows(V.REVIEW_LITIGATION, ctx.template))
+
+
+def _report_missing_rows(ctx: _Context, table: str, expected_rows) -> None:
+    have = {(f.row, f.column) for f in ctx.reading.facts if f.table == table}
+    for row in expected_rows:
+        wanted = [c.key for c in V.columns(table, ctx.template, row.key)] \
+            if table == V.ACTIVE_DISCLOSURE else [c.key for c in V.columns(table, ctx.template)]
+        lost = [c for c in wanted if (row.key, c) not in have]
+        if lost and not any(p.table == table and p.row == row.key for p in ctx.reading.problems):
+            ctx.reading.problems.append(Problem(
+                "row.missing" if len(lost) == len(wanted) else "cell.missing",
+                f"table {V.TABLE_LABELS[table]}: {row.label} ({row.key}) "
+                + ("was not found" if len(lost) == len(wanted) else f"lacks {', '.join(lost)}"),
+                table=table, row=row.key))

@@ -1,0 +1,94 @@
+"""What extraction produces: a report, its facts with provenance, and what could not be read.
+
+Plain dataclasses, no Dagster, no DuckDB: the extractor fills them, the warehouse loads them,
+the rules read them and ``gongkai check --json`` prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+
+class UnreadableDocument(Exception):
+    """A document we cannot extract at all (missing, not a PDF, encrypted, no text layer).
+
+    The message names the document and the reason; callers record it and go on.
+    """
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass
+class Document:
+    path: str
+    sha256: str
+    pages: int
+    kind: str  # "pdf" for a PDF with a text layer; other kinds come with the crawler
+
+
+@dataclass
+class Fact:
+    """One cell of a statutory table: (table, row, column) -> value, with where it was read."""
+
+    table: str
+    row: str
+    column: str
+    # int for counts and signed changes, Decimal for money (万元); None when the cell holds no
+    # number (blank, "/", "—", "无"): the raw text says which, nothing is turned into 0 here
+    value: int | Decimal | None
+    raw: str
+    page: int  # 1-based
+    # the cell's box on the page in PDF points, origin top-left: (x0, top, x1, bottom)
+    bbox: tuple[float, float, float, float] | None = None
+    # the cell's position in the extracted grid of that page's table: (row index, column index)
+    grid: tuple[int, int] | None = None
+    unit: str | None = None  # the unit the report wrote for money ("元" / "万元"), if any
+
+    def json_value(self):
+        if isinstance(self.value, Decimal):
+            return int(self.value) if self.value == self.value.to_integral() else float(self.value)
+        return self.value
+
+
+@dataclass
+class Problem:
+    """Something we could not read with certainty. Never silently guessed: it is reported."""
+
+    code: str  # stable id, e.g. "table.missing", "cell.unreadable", "cell.methods_disagree"
+    message: str
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+    page: int | None = None
+
+
+@dataclass
+class Report:
+    document: Document
+    agency: str | None
+    year: int | None
+    template: str | None  # "2019" | "2021"
+    facts: list[Fact] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # the text of each page (index 0 = page 1), for narrative checks and auditing
+    page_texts: list[str] = field(default_factory=list)
+
+    def fact(self, table: str, row: str, column: str) -> Fact | None:
+        for f in self.facts:
+            if (f.table, f.row, f.column) == (table, row, column):
+                return f
+        return None
+
+    def facts_json(self) -> list[dict]:
+        return [
+            {"table": f.table, "row": f.row, "column": f.column, "value": f.json_value(),
+             "raw": f.raw, "page": f.page}
+            for f in self.facts
+        ]
+
+    def problems_json(self) -> list[dict]:
+        return [asdict(p) for p in self.problems]

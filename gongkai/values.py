@@ -1,0 +1,70 @@
+"""Reading one cell's text into a value, as ../shared/spec/statutory-tables.md prescribes.
+
+A cell with no number (blank, "/", "—", "无") is None: the raw text says which, and nothing is
+turned into 0 here. Full-width digits and thousands separators are normalised; 本年增/减 keeps
+its sign; money is returned in 万元 whatever unit the report wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+# what agencies write for "nothing": kept as raw text, value None
+NO_NUMBER = {"", "/", "／", "—", "——", "-", "－", "–", "无", "空", "\\"}
+
+_NUMBER = re.compile(r"^(?P<sign>[+\-]?)(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
+_UNIT = re.compile(r"(万元|元)$")
+
+
+class CellValueError(ValueError):
+    """The cell holds text that is neither a number nor one of the ways of writing nothing."""
+
+
+@dataclass(frozen=True)
+class CellValue:
+    value: int | Decimal | None
+    unit: str | None = None  # the unit written in the cell, for money
+
+
+def clean_raw(text: str) -> str:
+    """The raw text as stored: surrounding whitespace trimmed, inner whitespace runs folded."""
+    return re.sub(r"\s+", " ", (text or "").strip())
+
+
+def parse_cell(raw: str, kind: str = "count", default_unit: str = "万元") -> CellValue:
+    """Parse ``raw`` as a value of ``kind`` ("count", "signed" or "money").
+
+    ``default_unit`` is the unit the column header states (money without a unit in the cell).
+    Raises CellValueError for text that is not a value: the caller reports it, never guesses.
+    """
+    text = unicodedata.normalize("NFKC", raw or "")
+    text = re.sub(r"\s+", "", text).replace("，", ",")
+    if text in NO_NUMBER or set(text) <= {"-", "—", "/"}:
+        return CellValue(None)
+    unit = None
+    if kind == "money":
+        m = _UNIT.search(text)
+        if m:
+            unit = m.group(1)
+            text = text[: m.start()]
+    m = _NUMBER.match(text)
+    if not m:
+        raise CellValueError(f"not a number: {raw!r}")
+    digits = m.group("digits").replace(",", "")
+    sign = -1 if m.group("sign") == "-" else 1
+    if kind == "money":
+        try:
+            amount = Decimal(digits + ("." + m.group("frac") if m.group("frac") else "")) * sign
+        except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
+            raise CellValueError(f"not a number: {raw!r}") from exc
+        if (unit or default_unit) == "元":
+            amount = amount / Decimal(10000)
+        return CellValue(amount.normalize() if amount != 0 else Decimal(0), unit)
+    if m.group("frac"):
+        raise CellValueError(f"a count with decimals: {raw!r}")
+    if m.group("sign") and kind != "signed":
+        raise CellValueError(f"a count with a sign: {raw!r}")
+    return CellValue(sign * int(digits))
