@@ -83,10 +83,13 @@ def run(reports: tuple[Path, ...], warehouse_path: Path | None, verbose: bool) -
     location = warehouse.location()
     summary = None
     if Path(location).exists():
-        with warehouse.connect() as con:
+        con = store.connect(location, read_only=True)
+        try:
             summary = store.summary(con)
             load_errors = con.execute(
-                "SELECT path, reason FROM load_errors ORDER BY at DESC, path").fetchall()
+                "SELECT DISTINCT path, reason FROM load_errors ORDER BY path, reason").fetchall()
+        finally:
+            con.close()
 
     status = "succeeded" if result.success else "FAILED"
     click.echo(f"\nRun {run_id} of {JOB} {status}.")
@@ -111,7 +114,9 @@ def run(reports: tuple[Path, ...], warehouse_path: Path | None, verbose: bool) -
     click.echo("Dagster UI (run history, assets, checks):")
     click.echo(f"  cd {REPO_ROOT} && DAGSTER_HOME={home} .venv/bin/dagster dev")
     click.echo("  then open http://127.0.0.1:3000")
-    click.echo(f"Query the warehouse: duckdb {location}  (see warehouse/README.md)")
+    click.echo("Query the warehouse (see warehouse/README.md), e.g.:")
+    click.echo(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{location}', "
+               "read_only=True).sql('FROM v_findings').show()\"")
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         raise click.ClickException(

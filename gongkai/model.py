@@ -76,6 +76,10 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     # the text of each page (index 0 = page 1), for narrative checks and auditing
     page_texts: list[str] = field(default_factory=list)
+    # the second reading (pdfminer, by character origin): of the cells read, how many it reads
+    # otherwise than PDFium's glyphs (each of them is also a Problem)
+    cells_read: int = 0
+    cells_disagreeing: int = 0
 
     def fact(self, table: str, row: str, column: str) -> Fact | None:
         for f in self.facts:

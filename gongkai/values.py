@@ -62,9 +62,10 @@ def parse_cell(raw: str, kind: str = "count", default_unit: str = "万元") -> C
             raise CellValueError(f"not a number: {raw!r}") from exc
         if (unit or default_unit) == "元":
             amount = amount / Decimal(10000)
-        return CellValue(amount.normalize() if amount != 0 else Decimal(0), unit)
+        # normalise trailing zeros away without the exponent form ('1E+1' -> '10')
+        return CellValue(Decimal(format(amount.normalize(), "f")), unit)
     if m.group("frac"):
         raise CellValueError(f"a count with decimals: {raw!r}")
-    if m.group("sign") and kind != "signed":
-        raise CellValueError(f"a count with a sign: {raw!r}")
+    # a sign on a count is kept as printed ("-1" in a 总计 cell): reading it faithfully is our
+    # job, judging it is the rules'
     return CellValue(sign * int(digits))

@@ -10,7 +10,7 @@ from pathlib import Path
 from gongkai.extract.document import open_pdf
 from gongkai.extract.grid import read_grids
 from gongkai.extract.identify import identify
-from gongkai.extract.tables import detect_template, read_tables
+from gongkai.extract.tables import detect_template, read_tables, table_pages
 from gongkai.model import Problem, Report
 
 
@@ -19,7 +19,7 @@ def extract_report(path: str | Path) -> Report:
     anything read with doubt is listed in ``Report.problems``, never guessed."""
     opened = open_pdf(path)
     agency, year = identify(opened.page_texts)
-    grids = read_grids(str(path), opened.glyphs)
+    grids = read_grids(str(path), opened.glyphs, pages=table_pages(opened.page_texts))
     template = detect_template(grids)
     problems = []
     if template is None:

@@ -7,6 +7,7 @@ that LibreOffice embeds from CFF outlines (Noto Serif CJK) those put text a row 
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ class Glyph:
     bottom: float
     right: float
     top: float
+    baseline: float  # y of the glyph's origin: one value for a whole line of text
 
     @property
     def cx(self) -> float:
@@ -94,6 +96,7 @@ def open_pdf(path: str | Path) -> OpenedPdf:
 
 def _glyphs(textpage) -> list[Glyph]:
     out = []
+    x, y = ctypes.c_double(), ctypes.c_double()
     for i in range(textpage.count_chars()):
         # PDFium inserts spaces and line breaks of its own between words: not in the document
         if pdfium_c.FPDFText_IsGenerated(textpage.raw, i) == 1:
@@ -102,13 +105,13 @@ def _glyphs(textpage) -> list[Glyph]:
         if not char or char in "\r\n":
             continue
         left, bottom, right, top = textpage.get_charbox(i, loose=False)
+        pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, ctypes.byref(x), ctypes.byref(y))
         if char.isspace():
-            # spaces have no outline; keep them (for "5048 万元") with a zero-height box
-            # on the baseline of the previous glyph so they sort into the right line
+            # spaces have no outline; keep them (for "5048 万元") with the box height of the
+            # glyph before, so that they sort into its line
             if not out:
                 continue
-            prev = out[-1]
-            bottom, top = prev.bottom, prev.top
+            bottom, top = out[-1].bottom, out[-1].top
             char = " "
-        out.append(Glyph(char, left, bottom, right, top))
+        out.append(Glyph(char, left, bottom, right, top, y.value))
     return out

@@ -3,8 +3,15 @@
 Camelot (lattice) finds the tables and the ruling lines: a grid of cells, each knowing which of
 its four borders is drawn. Cells with no border between them form one merged region (the
 vertical 三、本年度办理结果 label, a header spanning five columns). Every region is read by two
-methods: PDFium glyph boxes whose centre lies inside it (``text``, the reading we use) and
-Camelot's own pdfminer text (``camelot_text``, the cross-check).
+independent methods:
+
+- ``text``: PDFium's glyphs whose tight outline box has its centre inside the region;
+- ``check_text``: pdfminer's characters (through pdfplumber) placed by their origin in the text
+  matrix, a point inside the glyph body whatever the font declares.
+
+Camelot's own cell text is not used: pdfminer's character *boxes* come from the font's declared
+ascent/descent, and with CJK fonts that LibreOffice embeds from CFF outlines (Noto Serif/Sans
+CJK) those put whole lines of text into the row above or below, or drop them.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ log = logging.getLogger(__name__)
 STRADDLE_TOLERANCE = 1.5
 
 
-@dataclass
+@dataclass(eq=False)  # identity: regions are keys while glyphs are sorted into them
 class Region:
     rows: tuple[int, int]  # first, last grid row (inclusive)
     cols: tuple[int, int]
@@ -31,7 +38,7 @@ class Region:
     x1: float
     y1: float
     text: str = ""
-    camelot_text: str = ""
+    check_text: str = ""
     straddling: list[str] = field(default_factory=list)  # glyphs that cross the border
 
     @property
@@ -67,19 +74,43 @@ class Grid:
         return "".join(r.text for r in self.regions)
 
 
-def read_grids(path: str, glyphs: list[list[Glyph]]) -> list[Grid]:
-    """All ruled tables of the document, in reading order."""
+def read_grids(path: str, glyphs: list[list[Glyph]], pages: list[int]) -> list[Grid]:
+    """The ruled tables on ``pages`` (1-based) of the document, in reading order."""
     import camelot  # imported here: it is slow to import and only extraction needs it
 
+    if not pages:
+        return []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "No tables found on page-N" is normal for prose pages
-        tables = camelot.read_pdf(path, pages="all", flavor="lattice", engine="vector")
-    grids = [_grid(t, glyphs[t.page - 1]) for t in tables]
+        tables = camelot.read_pdf(path, pages=",".join(map(str, pages)),
+                                  flavor="lattice", engine="vector")
+    checks = _origin_glyphs(path, sorted({t.page for t in tables}))
+    grids = [_grid(t, glyphs[t.page - 1], checks[t.page]) for t in tables]
     grids.sort(key=lambda g: (g.page, -g.top))
     return grids
 
 
-def _grid(table, page_glyphs: list[Glyph]) -> Grid:
+def _origin_glyphs(path: str, pages: list[int]) -> dict[int, list[Glyph]]:
+    """pdfminer's characters of ``pages``, each boxed from its origin and font size.
+
+    The origin (the text matrix's translation) is where the content stream put the glyph; the
+    box [baseline, baseline + 0.8 size] stands for the glyph body without trusting the font's
+    declared metrics.
+    """
+    import pdfplumber
+
+    out: dict[int, list[Glyph]] = {}
+    with pdfplumber.open(path, pages=pages) as pdf:
+        for page in pdf.pages:
+            out[page.page_number] = [
+                Glyph(c["text"], c["x0"], c["matrix"][5], c["x1"],
+                      c["matrix"][5] + 0.8 * c["size"], c["matrix"][5])
+                for c in page.chars if c.get("upright", True)
+            ]
+    return out
+
+
+def _grid(table, page_glyphs: list[Glyph], check_glyphs: list[Glyph]) -> Grid:
     cells = table.cells
     nrows, ncols = len(cells), len(cells[0])
     parent = {(r, c): (r, c) for r in range(nrows) for c in range(ncols)}
@@ -110,30 +141,34 @@ def _grid(table, page_glyphs: list[Glyph]) -> Grid:
             rows=(min(rows), max(rows)), cols=(min(cols), max(cols)),
             x0=min(b.x1 for b in boxes), y0=min(b.y1 for b in boxes),
             x1=max(b.x2 for b in boxes), y1=max(b.y2 for b in boxes),
-            camelot_text="".join(cells[r][c].text for r, c in sorted(members)),
         )
         regions.append(region)
         for m in members:
             owner[m] = region
 
-    inside: dict[int, list[Glyph]] = {}
-    for glyph in page_glyphs:
-        cell = _cell_of(cells, glyph.cx, glyph.cy)
-        if cell is None:
-            continue
-        region = owner[cell]
-        inside.setdefault(id(region), []).append(glyph)
-        if glyph.top > glyph.bottom and not glyph.char.isspace() and (
-            glyph.left < region.x0 - STRADDLE_TOLERANCE or glyph.right > region.x1 + STRADDLE_TOLERANCE
-            or glyph.bottom < region.y0 - STRADDLE_TOLERANCE or glyph.top > region.y1 + STRADDLE_TOLERANCE
-        ):
-            region.straddling.append(glyph.char)
-    for region in regions:
-        region.text = _reading_order(inside.get(id(region), []))
+    for region, inside in _assign(cells, owner, page_glyphs).items():
+        region.text = _reading_order(inside)
+        region.straddling = [
+            g.char for g in inside if g.top > g.bottom and not g.char.isspace() and (
+                g.left < region.x0 - STRADDLE_TOLERANCE or g.right > region.x1 + STRADDLE_TOLERANCE
+                or g.bottom < region.y0 - STRADDLE_TOLERANCE or g.top > region.y1 + STRADDLE_TOLERANCE)
+        ]
+    for region, inside in _assign(cells, owner, check_glyphs).items():
+        region.check_text = _reading_order(inside)
     regions.sort(key=lambda rg: (rg.rows[0], rg.cols[0]))
     col_edges = [(cells[0][c].x1, cells[0][c].x2) for c in range(ncols)]
     return Grid(page=table.page, nrows=nrows, ncols=ncols, regions=regions,
                 col_edges=col_edges, top=max(cells[0][c].y2 for c in range(ncols)))
+
+
+def _assign(cells, owner, glyphs: list[Glyph]) -> dict:
+    """Each region's glyphs: those whose centre lies in one of its cells."""
+    inside: dict = {}
+    for glyph in glyphs:
+        cell = _cell_of(cells, glyph.cx, glyph.cy)
+        if cell is not None:
+            inside.setdefault(owner[cell], []).append(glyph)
+    return inside
 
 
 def _cell_of(cells, x: float, y: float):
@@ -147,14 +182,17 @@ def _cell_of(cells, x: float, y: float):
 
 
 def _reading_order(glyphs: list[Glyph]) -> str:
-    """Glyphs into lines (top to bottom), each left to right; lines joined by newlines."""
+    """Glyphs into lines by their baseline (top to bottom), each left to right.
+
+    The baseline, not the box: a comma's box sits low ("4,241"), a quote's high.
+    """
     if not glyphs:
         return ""
     inked = [g for g in glyphs if g.top > g.bottom]
     height = (sum(g.top - g.bottom for g in inked) / len(inked)) if inked else 5.0
     lines: list[list[Glyph]] = []
-    for glyph in sorted(glyphs, key=lambda g: -g.cy):
-        if lines and abs(lines[-1][0].cy - glyph.cy) <= max(height * 0.6, 2.0):
+    for glyph in sorted(glyphs, key=lambda g: -g.baseline):
+        if lines and abs(lines[-1][0].baseline - glyph.baseline) <= max(height * 0.4, 1.5):
             lines[-1].append(glyph)
         else:
             lines.append([glyph])

@@ -33,7 +33,7 @@ _RL_HEADER_WORDS = ("维持", "纠正", "其他", "审结", "总计", "行政复
 def classify(grid: Grid) -> str | None:
     """Which statutory table a ruled table (or a fragment of one) belongs to, if any."""
     text = N(grid.text())
-    if "行政复议" in text and ("维持" in text or "纠正" in text):
+    if "行政复议" in text and any(w in text for w in ("维持", "纠正", "行政诉讼")):
         return V.REVIEW_LITIGATION
     apps = sum(word in text for word in _TABLE_WORDS[V.APPLICATIONS])
     ads = sum(word in text for word in _TABLE_WORDS[V.ACTIVE_DISCLOSURE])
@@ -42,6 +42,19 @@ def classify(grid: Grid) -> str | None:
     if ads >= 1:
         return V.ACTIVE_DISCLOSURE
     return None
+
+
+def table_pages(page_texts: list[str]) -> list[int]:
+    """The pages (1-based) that may hold part of a statutory table: those with the tables'
+    words, and the page after each (a fragment of figures only, continued from the page before).
+
+    Camelot lays out every page it is given (about 0.3 s a page): prose pages are skipped.
+    """
+    words = {w for ws in _TABLE_WORDS.values() for w in ws} | {"申请人情况", "维持", "纠正"}
+    hits = [i + 1 for i, text in enumerate(page_texts)
+            if sum(w in N(text) for w in words) >= 2]
+    pages = sorted({p for hit in hits for p in (hit, hit + 1) if p <= len(page_texts)})
+    return pages
 
 
 def detect_template(grids: list[Grid]) -> str | None:
@@ -77,6 +90,12 @@ class _Context:
     def add(self, table: str, row: str, column: str, region: Region, grid: Grid,
             kind: str = "count", default_unit: str = "万元") -> None:
         raw = clean_raw(region.text)
+        second = clean_raw(region.check_text)
+        agree = "".join(second.split()) == "".join(raw.split())
+        if agree:
+            # PDFium synthesises spaces and drops the document's own; pdfminer's characters are
+            # the content stream's, so the raw text takes its spacing from them ("12.6 万元")
+            raw = second
         where = dict(table=table, row=row, column=column, page=grid.page)
         if (table, row, column) in self.seen:
             self.reading.problems.append(Problem(
@@ -97,12 +116,12 @@ class _Context:
                 "cell.unreadable", f"{table}.{row}.{column} on page {grid.page}: {exc}", **where))
             parsed = None
         self.reading.cells_read += 1
-        try:
-            second = parse_cell(clean_raw(region.camelot_text), kind, default_unit)
-        except CellValueError:
-            second = None
-        if parsed is not None and (second is None or second.value != parsed.value):
+        if not agree:
             self.reading.cells_disagreeing += 1
+            self.reading.problems.append(Problem(
+                "cell.methods_disagree",
+                f"{table}.{row}.{column} on page {grid.page}: PDFium's glyphs read {raw!r}, "
+                f"pdfminer's characters read {second!r}", **where))
         self.reading.facts.append(Fact(
             table=table, row=row, column=column,
             value=parsed.value if parsed else None, raw=raw, page=grid.page,
@@ -117,17 +136,20 @@ def read_tables(grids: list[Grid], template: str, page_heights: list[float]) -> 
     parsers = {V.ACTIVE_DISCLOSURE: _ActiveDisclosure(), V.APPLICATIONS: _Applications(),
                V.REVIEW_LITIGATION: _ReviewLitigation()}
     found = set()
-    current = None
+    current, last_page = None, None
     for grid in grids:
         kind = classify(grid)
+        if current is not None and kind != current and (
+            not _has_labels(grid)  # only figures: the rest of the table before
+            # the first ruled table of the next page, while the table before is unfinished
+            or (kind is None and grid.page == last_page + 1 and parsers[current].unfinished(ctx))
+        ):
+            kind = current
         if kind is None:
             continue
-        # a fragment with only numbers continues the table before it (split across pages)
-        if current is not None and kind != current and not _has_labels(grid):
-            kind = current
         parsers[kind].feed(grid, ctx)
         found.add(kind)
-        current = kind
+        current, last_page = kind, grid.page
     for table in V.TABLES:
         if table not in found:
             ctx.reading.problems.append(Problem(
@@ -205,6 +227,10 @@ class _ActiveDisclosure:
                 ctx.add(V.ACTIVE_DISCLOSURE, key, column.key, cell, grid,
                         kind=column.kind, default_unit=head[2] or "万元")
 
+    def unfinished(self, ctx: _Context) -> bool:
+        last = V.rows(V.ACTIVE_DISCLOSURE, ctx.template)[-1].key
+        return (V.ACTIVE_DISCLOSURE, last) not in {(t, r) for t, r, _ in ctx.seen}
+
     def finish(self, ctx: _Context) -> None:
         _report_missing_rows(ctx, V.ACTIVE_DISCLOSURE, V.rows(V.ACTIVE_DISCLOSURE, ctx.template))
 
@@ -218,6 +244,15 @@ def _unit_of(header_text: str) -> str | None:
     return None
 
 
+@dataclass
+class _HeaderPart:
+    """A header region of a table kept for the fragment that continues it on the next page."""
+
+    x_range: tuple[float, float]
+    bottom_row: int
+    text: str
+
+
 # --- 三、收到和处理政府信息公开申请情况 --------------------------------------------------------
 
 _SIX = ("other_no_correction", "other_unpaid_fee", "other_other")
@@ -226,16 +261,20 @@ _SIX = ("other_no_correction", "other_unpaid_fee", "other_other")
 class _Applications:
     def __init__(self):
         self.columns: list[tuple[tuple[float, float], str]] = []  # x range -> column key
+        self.carried: list[_HeaderPart] = []  # header of a fragment that had no rows yet
         self.last_key: str | None = None
 
     def feed(self, grid: Grid, ctx: _Context) -> None:
         first_data = self._first_data_row(grid)
         if first_data is None:
+            # only the header (or its top) before a page break: the rest follows
+            self.carried = [_HeaderPart((g.x0, g.x1), g.rows[1], g.text) for g in grid.regions]
             return
-        if first_data > 0 or not self.columns:
-            columns = self._header_columns(grid, first_data)
+        if first_data > 0 or self.carried or not self.columns:
+            columns = self._header_columns(grid, first_data, self.carried)
             if columns:
                 self.columns = columns
+            self.carried = []
         if not self.columns:
             ctx.reading.problems.append(Problem(
                 "table.unreadable", f"table 三 on page {grid.page}: its column headers "
@@ -268,32 +307,39 @@ class _Applications:
                     continue
                 ctx.add(V.APPLICATIONS, key, column, cell, grid)
 
-    @staticmethod
-    def _first_data_row(grid: Grid) -> int | None:
+    _ROW_WORDS = tuple(w for r in V.APP_ROWS if r.key != "total_processed" for w in r.match)
+
+    @classmethod
+    def _first_data_row(cls, grid: Grid) -> int | None:
+        """The first row holding a row label of the template or figures (the header has neither)."""
         for r in range(grid.nrows):
             text = N("".join(g.text for g in _regions_in_row(grid, r) if g.rows[0] == r))
-            if text and any(w in text for w in ("本年新收", "上年结转")) or re.search(r"\d", text):
-                # the header never holds digits; a data row always does (or a known label)
-                if "申请人情况" not in text and "自然人" not in text:
-                    return r
+            if "申请人情况" in text or "自然人" in text:
+                continue
+            if any(w in text for w in cls._ROW_WORDS) or re.search(r"\d", text):
+                return r
         return None
 
     @staticmethod
-    def _header_columns(grid: Grid, first_data: int) -> list[tuple[tuple[float, float], str]]:
+    def _header_columns(grid: Grid, first_data: int, carried: list[_HeaderPart]):
+        """Each grid column's key from its header leaf: the narrowest header region over it
+        (with what stood above it on the page before, when the header was broken there)."""
         found = []
-        for region in grid.regions:
-            if region.rows[0] >= first_data or region.width != 1:
-                continue
-            text = N(region.text)
+        for c, x_range in enumerate(grid.col_edges):
+            width = x_range[1] - x_range[0]
+            stack = [g for g in (grid.region_at(r, c) for r in range(first_data)) if g is not None]
+            leaf = next((g for g in reversed(stack) if g.width == 1), None)
+            above = [h for h in carried if _overlap(h.x_range, x_range) > 0.5 * width
+                     and h.x_range[1] - h.x_range[0] < 1.5 * width]
+            text = N("".join(h.text for h in above) + (leaf.text if leaf else ""))
             if not text or len(text) > 8:
                 continue
             if "小计" in text:
-                found.append(((region.x0, region.x1), "subtotal"))
+                found.append((x_range, "subtotal"))
                 continue
             key = _find_key(text, V.APP_COLUMNS)
             if key and (key != "other_organization" or text == "其他"):
-                found.append(((region.x0, region.x1), key))
-        found.sort(key=lambda item: item[0][0])
+                found.append((x_range, key))
         return found
 
     def _row_key(self, own: str, group: str, template: str) -> str | None:
@@ -313,6 +359,9 @@ class _Applications:
                     return "other_handling"
         return None
 
+    def unfinished(self, ctx: _Context) -> bool:
+        return (V.APPLICATIONS, "carried_forward") not in {(t, r) for t, r, _ in ctx.seen}
+
     def finish(self, ctx: _Context) -> None:
         keys = {f.row for f in ctx.reading.facts if f.table == V.APPLICATIONS}
         expected = list(V.rows(V.APPLICATIONS, "2021"))
@@ -327,22 +376,33 @@ class _Applications:
 class _ReviewLitigation:
     def __init__(self):
         self.columns: list[tuple[tuple[float, float], str, str]] = []  # x range, row, column
+        self.carried: list[_HeaderPart] = []  # header rows of a fragment that had no figures
         self.data_rows = 0
+
+    def unfinished(self, ctx: _Context) -> bool:
+        return self.data_rows == 0
 
     def feed(self, grid: Grid, ctx: _Context) -> None:
         header_rows = [r for r in range(grid.nrows)
                        if any(w in N(g.text) for g in _regions_in_row(grid, r) for w in _RL_HEADER_WORDS)]
-        if header_rows:
-            self.columns = self._columns(grid, max(header_rows) + 1)
+        start = max(header_rows) + 1 if header_rows else 0
+        if start >= grid.nrows:
+            # Word broke the table inside its header: the rest of the header and the figures
+            # follow on the next page
+            self.carried = [_HeaderPart((g.x0, g.x1), g.rows[1], g.text) for g in grid.regions]
+            return
+        if header_rows or self.carried:
+            self.columns = self._columns(grid, start, self.carried) or self.columns
+            self.carried = []
         if not self.columns:
             ctx.reading.problems.append(Problem(
                 "table.unreadable", f"table 四 on page {grid.page}: its column headers "
                 "were not found", table=V.REVIEW_LITIGATION, page=grid.page))
             return
-        start = max(header_rows) + 1 if header_rows else 0
         for r in range(start, grid.nrows):
             regions = [g for g in _regions_in_row(grid, r) if g.rows[0] == r]
-            if not any(g.text.strip() for g in regions):
+            # the first row under the header is the figures, even left all blank
+            if self.data_rows and not any(g.text.strip() for g in regions):
                 continue
             self.data_rows += 1
             if self.data_rows > 1:
@@ -358,30 +418,33 @@ class _ReviewLitigation:
                 ctx.add(V.REVIEW_LITIGATION, row, column, cell, grid)
 
     @staticmethod
-    def _columns(grid: Grid, header_end: int) -> list[tuple[tuple[float, float], str, str]]:
+    def _columns(grid: Grid, header_end: int, carried: list[_HeaderPart]):
+        """Each figure column's (row key, column key) from the header regions stacked above it
+        (on this page, and on the page before when the header was broken across pages)."""
         out = []
-        for c in range(grid.ncols):
-            stack = [grid.region_at(r, c) for r in range(header_end)]
-            stack = [g for g in stack if g is not None]
-            text = N("".join(g.text for g in stack))
-            leaf = next((g for g in reversed(stack) if g.width == 1 and N(g.text)), None)
-            if leaf is None:
-                continue
-            if "直接起诉" in text:
+        for c, x_range in enumerate(grid.col_edges):
+            width = x_range[1] - x_range[0]
+            above = sorted((h for h in carried if _overlap(h.x_range, x_range) > 0.5 * width),
+                           key=lambda h: h.bottom_row)
+            stack = [g for g in (grid.region_at(r, c) for r in range(header_end)) if g is not None]
+            stack = [g for i, g in enumerate(stack) if all(g is not h for h in stack[:i])]
+            group = N("".join(h.text for h in above) + "".join(g.text for g in stack))
+            leaf = next((g for g in reversed(stack) if g.width == 1), None)
+            leaf_text = N((above[-1].text if above else "") + (leaf.text if leaf else ""))
+            if "直接起诉" in group:
                 row = "litigation_direct"
-            elif "复议后起诉" in text:
+            elif "复议后起诉" in group:
                 row = "litigation_after_review"
-            elif "行政复议" in text:
+            elif "行政复议" in group:
                 row = "administrative_review"
             else:
                 continue
-            leaf_text = N(leaf.text)
             column = next((k for k, words in (("pending", ("审结", "尚未")), ("upheld", ("维持",)),
                                                ("corrected", ("纠正",)), ("total", ("总计",)),
                                                ("other", ("其他",)))
                            if any(w in leaf_text for w in words)), None)
             if column:
-                out.append(((leaf.x0, leaf.x1), row, column))
+                out.append((x_range, row, column))
         return out
 
     def finish(self, ctx: _Context) -> None:

@@ -1,0 +1,193 @@
+"""Nothing lost: raw bytes content-addressed on disk, every URL version and request in DuckDB.
+
+Tables (created if missing, in the connection's current schema):
+
+* ``crawl_documents`` — one row per distinct byte string (sha256).
+* ``crawl_urls`` — one row per (url, sha256): every version ever served at a URL; exactly one
+  row per URL has ``is_current``. Same bytes at two URLs → one document, two rows here.
+* ``crawl_log`` — one row per request sent (each attempt, each redirect hop, robots.txt) and
+  per request refused (robots, scheme, host), with the error in words.
+* ``crawl_runs`` — one row per crawl of a source, with the counts.
+
+The caller owns the connection and its transactions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from gongkai.crawl.formats import extension_for
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS crawl_documents (
+    sha256        VARCHAR PRIMARY KEY,
+    size          BIGINT NOT NULL,
+    content_type  VARCHAR,          -- as the server declared it (first time seen)
+    format        VARCHAR NOT NULL, -- from the bytes: pdf, doc, docx, wps, xls, xlsx, ofd, html, unknown …
+    path          VARCHAR NOT NULL, -- relative to the store: sha256/ab/abcdef….pdf
+    first_seen    TIMESTAMPTZ NOT NULL,
+    last_seen     TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS crawl_urls (
+    url            VARCHAR NOT NULL,
+    sha256         VARCHAR NOT NULL,
+    source_id      VARCHAR NOT NULL,
+    role           VARCHAR NOT NULL,  -- list | detail | report
+    title          VARCHAR,           -- link text that led here
+    referrer       VARCHAR,           -- page the link was on
+    claimed_format VARCHAR,           -- what the name said (.pdf …), differs from the document's format on a mismatch
+    problem        VARCHAR,           -- e.g. 'format mismatch: named pdf, bytes are html'
+    http_status    INTEGER,
+    etag           VARCHAR,
+    last_modified  VARCHAR,
+    first_seen     TIMESTAMPTZ NOT NULL,
+    last_seen      TIMESTAMPTZ NOT NULL,
+    is_current     BOOLEAN NOT NULL,
+    PRIMARY KEY (url, sha256)
+);
+CREATE TABLE IF NOT EXISTS crawl_log (
+    time         TIMESTAMPTZ NOT NULL,
+    run_id       VARCHAR,
+    source_id    VARCHAR,
+    url          VARCHAR NOT NULL,
+    method       VARCHAR NOT NULL,
+    role         VARCHAR,            -- robots | list | detail | report
+    attempt      INTEGER,            -- 0 = refused before sending
+    conditional  BOOLEAN,            -- sent If-None-Match / If-Modified-Since
+    status       INTEGER,            -- NULL when no response
+    duration_ms  DOUBLE,
+    bytes        BIGINT,
+    error        VARCHAR,            -- NULL when fine
+    from_cache   BOOLEAN             -- 304 Not Modified: stored bytes reused
+);
+CREATE TABLE IF NOT EXISTS crawl_runs (
+    run_id           VARCHAR PRIMARY KEY,
+    source_id        VARCHAR NOT NULL,
+    dry_run          BOOLEAN NOT NULL,
+    started          TIMESTAMPTZ NOT NULL,
+    finished         TIMESTAMPTZ,
+    pages_seen       INTEGER,
+    documents_found  INTEGER,
+    new              INTEGER,
+    changed          INTEGER,
+    unchanged        INTEGER,
+    errors           INTEGER,
+    error            VARCHAR          -- why the source failed as a whole, if it did
+);
+"""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def ensure_schema(con) -> None:
+    con.execute(SCHEMA)
+
+
+class ContentStore:
+    """Files named by their sha256 under ``<root>/sha256/ab/``; written once, atomically."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+
+    def relpath(self, sha256: str, fmt: str) -> str:
+        return f"sha256/{sha256[:2]}/{sha256}.{extension_for(fmt)}"
+
+    def put(self, data: bytes, fmt: str) -> tuple[str, str]:
+        sha = hashlib.sha256(data).hexdigest()
+        rel = self.relpath(sha, fmt)
+        path = self.root / rel
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        return sha, rel
+
+    def get(self, rel: str) -> bytes:
+        return (self.root / rel).read_bytes()
+
+
+def record_document(con, sha: str, size: int, content_type: str | None, fmt: str, rel: str,
+                    now: datetime) -> bool:
+    """Insert or touch a document. True if these bytes were never seen before."""
+    known = con.execute("SELECT 1 FROM crawl_documents WHERE sha256 = ?", [sha]).fetchone()
+    if known:
+        con.execute("UPDATE crawl_documents SET last_seen = ? WHERE sha256 = ?", [now, sha])
+        return False
+    con.execute("INSERT INTO crawl_documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [sha, size, content_type, fmt, rel, now, now])
+    return True
+
+
+def current_version(con, url: str) -> dict | None:
+    row = con.execute(
+        "SELECT u.sha256, u.etag, u.last_modified, d.path, d.format, u.role, u.problem FROM crawl_urls u "
+        "JOIN crawl_documents d USING (sha256) WHERE u.url = ? AND u.is_current", [url]).fetchone()
+    if not row:
+        return None
+    return dict(zip(("sha256", "etag", "last_modified", "path", "format", "role", "problem"), row))
+
+
+def record_url_version(con, *, url: str, sha: str, source_id: str, role: str, title: str | None,
+                       referrer: str | None, claimed_format: str | None, problem: str | None,
+                       http_status: int | None, etag: str | None, last_modified: str | None,
+                       now: datetime) -> str:
+    """Record that ``url`` serves ``sha`` now. Returns 'new' (URL never seen), 'changed' (URL
+    served other bytes until now) or 'unchanged'. Older versions stay, with is_current false."""
+    current = con.execute("SELECT sha256 FROM crawl_urls WHERE url = ? AND is_current", [url]).fetchone()
+    if current and current[0] == sha:
+        con.execute(
+            "UPDATE crawl_urls SET last_seen = ?, http_status = ?, etag = coalesce(?, etag), "
+            "last_modified = coalesce(?, last_modified), title = coalesce(?, title), "
+            "referrer = coalesce(?, referrer), role = ? WHERE url = ? AND sha256 = ?",
+            [now, http_status, etag, last_modified, title, referrer, role, url, sha])
+        return "unchanged"
+    if current:
+        con.execute("UPDATE crawl_urls SET is_current = false WHERE url = ? AND sha256 = ?", [url, current[0]])
+    before = con.execute("SELECT 1 FROM crawl_urls WHERE url = ? AND sha256 = ?", [url, sha]).fetchone()
+    if before:  # the URL went back to bytes it served once
+        con.execute(
+            "UPDATE crawl_urls SET is_current = true, last_seen = ?, http_status = ?, etag = ?, "
+            "last_modified = ? WHERE url = ? AND sha256 = ?",
+            [now, http_status, etag, last_modified, url, sha])
+    else:
+        con.execute(
+            "INSERT INTO crawl_urls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
+            [url, sha, source_id, role, title, referrer, claimed_format, problem, http_status, etag,
+             last_modified, now, now])
+    return "changed" if current else "new"
+
+
+def touch_url(con, url: str, http_status: int, now: datetime) -> None:
+    """A 304: the current version is still current; only last_seen moves."""
+    con.execute("UPDATE crawl_urls SET last_seen = ? WHERE url = ? AND is_current", [now, url])
+    con.execute("UPDATE crawl_documents SET last_seen = ? WHERE sha256 IN "
+                "(SELECT sha256 FROM crawl_urls WHERE url = ? AND is_current)", [now, url])
+
+
+def log_request(con, run_id: str, source_id: str, entry: dict) -> None:
+    con.execute(
+        "INSERT INTO crawl_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [datetime.fromtimestamp(entry["time"], timezone.utc), run_id, source_id, entry["url"],
+         entry["method"], entry.get("role"), entry.get("attempt"), entry.get("conditional"),
+         entry.get("status"), entry.get("duration_ms"), entry.get("bytes"), entry.get("error"),
+         entry.get("from_cache")])
+
+
+def current_reports(con, source_id: str | None = None):
+    """Current report documents (role 'report'), one row per URL: what extraction should read."""
+    sql = ("SELECT u.source_id, u.url, u.title, u.sha256, d.format, d.path, u.problem, u.first_seen, "
+           "u.last_seen FROM crawl_urls u JOIN crawl_documents d USING (sha256) "
+           "WHERE u.is_current AND u.role = 'report'")
+    params = []
+    if source_id:
+        sql += " AND u.source_id = ?"
+        params.append(source_id)
+    return con.execute(sql + " ORDER BY u.source_id, u.url", params).fetchall()
