@@ -1,0 +1,255 @@
+"""The plain work the assets do — no Dagster here, so it can be called and tested directly.
+
+Each function takes and returns plain data; the assets in this package only wire them to
+resources and turn their results into metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gongkai import vocabulary
+from gongkai.model import Report, UnreadableDocument
+
+# the statutory rules that get one Dagster asset check each (../shared/spec/statutory-tables.md)
+STATUTORY_RULES: dict[str, str] = {
+    "applications.balance":
+        "per column: new_requests + carried_over = total_processed + carried_forward "
+        "(printed in the template: 第一项加第二项之和，等于第三项加第四项之和)",
+    "applications.outcome_sum":
+        "per column: total_processed = the sum of every outcome row (（七）总计)",
+    "applications.applicant_sum":
+        "per row: total = the sum of the six applicant columns (总计)",
+    "review_litigation.total":
+        "per row: total = upheld + corrected + other + pending (总计)",
+}
+
+
+def check_name(rule: str) -> str:
+    """Dagster check names cannot hold dots: 'applications.balance' -> 'applications_balance'."""
+    return rule.replace(".", "_")
+
+
+# --- documents -------------------------------------------------------------------------------
+
+def sha256_of(path: str | Path) -> str | None:
+    try:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+def list_documents(folders: list[Path]) -> tuple[list[dict], list[str]]:
+    """The ``*.pdf`` files directly in ``folders`` (sorted, de-duplicated by path) with sha256.
+
+    Returns (documents, notes): a document is {path, name, sha256, bytes}; notes say which
+    folders are missing. Whether a file really is a readable PDF is the extractor's call.
+    """
+    docs: list[dict] = []
+    notes: list[str] = []
+    seen: set[Path] = set()
+    for folder in folders:
+        if not folder.is_dir():
+            notes.append(f"{folder}: no such folder, skipped")
+            continue
+        for p in sorted(folder.iterdir()):
+            if not p.is_file() or p.name.startswith(".") or p.suffix.lower() != ".pdf":
+                continue
+            rp = p.resolve()
+            if rp in seen:
+                continue
+            seen.add(rp)
+            docs.append({"path": str(p), "name": p.name, "sha256": sha256_of(p),
+                         "bytes": p.stat().st_size})
+    return docs, notes
+
+
+# --- extraction ------------------------------------------------------------------------------
+
+@dataclass
+class Extraction:
+    """What extraction of a set of documents gave: the reports, and the documents it could not
+    read at all, each with its reason (these go to the warehouse's ``load_errors``)."""
+
+    reports: list[Report] = field(default_factory=list)
+    unreadable: list[dict] = field(default_factory=list)  # {path, sha256, reason}
+
+
+def extract_documents(documents: list[dict]) -> Extraction:
+    """``extract_report`` for every document; an unreadable one is recorded, the rest go on."""
+    from gongkai.extract import extract_report
+
+    out = Extraction()
+    for doc in documents:
+        try:
+            out.reports.append(extract_report(doc["path"]))
+        except UnreadableDocument as e:
+            out.unreadable.append({"path": doc["path"], "sha256": doc.get("sha256"),
+                                   "reason": e.reason})
+        except Exception as e:  # a bug of ours on one document must not stop the others
+            out.unreadable.append({"path": doc["path"], "sha256": doc.get("sha256"),
+                                   "reason": f"extraction failed: {type(e).__name__}: {e}"})
+    return out
+
+
+def problem_lines(reports: list[Report]) -> list[str]:
+    """One line per problem the extractor reported: 'file.pdf p.3 table.missing: …'."""
+    lines = []
+    for r in reports:
+        name = Path(r.document.path).name
+        for p in r.problems:
+            where = f" p.{p.page}" if p.page else ""
+            lines.append(f"{name}{where} {p.code}: {p.message}")
+    return lines
+
+
+# --- warehouse -------------------------------------------------------------------------------
+
+def load_extraction(con, extraction: Extraction) -> dict:
+    """Load every report (idempotent by sha256) and record every unreadable document.
+
+    A report the warehouse refuses is recorded as a load error too; nothing stops the others.
+    Returns {loaded: [load_report results], errors: [{path, reason}]}.
+    """
+    from warehouse import store
+
+    loaded, errors = [], []
+    for report in extraction.reports:
+        try:
+            loaded.append(store.load_report(con, report, report.document.path))
+        except Exception as e:
+            reason = f"load failed: {type(e).__name__}: {e}"
+            store.record_load_error(con, report.document.path, reason,
+                                    sha256=report.document.sha256)
+            errors.append({"path": report.document.path, "reason": reason})
+    for u in extraction.unreadable:
+        store.record_load_error(con, u["path"], u["reason"], sha256=u.get("sha256"))
+        errors.append({"path": u["path"], "reason": u["reason"]})
+    return {"loaded": loaded, "errors": errors}
+
+
+def vocabulary_cells() -> set[tuple[str, str, str]]:
+    """Every (table, row, column) either template has."""
+    return {cell for t in vocabulary.TEMPLATES for cell in vocabulary.cells(t)}
+
+
+# --- findings --------------------------------------------------------------------------------
+
+def finding_cell(f: dict) -> str:
+    """Which row or column a finding is about: 'row new_requests' / 'column total'."""
+    if f.get("row") is not None:
+        return f"row {f['row']}"
+    if f.get("column") is not None:
+        return f"column {f['column']}"
+    return "report"
+
+
+def rule_counts(findings: list[dict]) -> dict[str, Counter]:
+    counts: dict[str, Counter] = {}
+    for f in findings:
+        counts.setdefault(f["rule"], Counter())[f["status"]] += 1
+    return counts
+
+
+def failures_markdown(findings: list[dict]) -> str:
+    """A markdown table: per rule, its severity and how many instances passed / failed /
+    could not be assessed."""
+    counts = rule_counts(findings)
+    severity = {f["rule"]: f.get("severity", "") for f in findings}
+    lines = ["| rule | severity | failed | not assessable | passed |", "|---|---|---|---|---|"]
+    for rule in sorted(counts, key=lambda r: (-counts[r]["fail"], r)):
+        c = counts[rule]
+        lines.append(f"| `{rule}` | {severity[rule]} | {c['fail']} | {c['not_assessable']} "
+                     f"| {c['pass']} |")
+    if len(lines) == 2:
+        lines.append("| (no findings) | | 0 | 0 | 0 |")
+    return "\n".join(lines)
+
+
+def integrity_violations(con, limit: int = 50) -> dict:
+    """Our own output's integrity in the warehouse: every fact has a page and its raw text, and
+    every (table, row, column) is a cell of the vocabulary (of either template).
+
+    Returns {facts, missing_page, missing_raw, unknown_keys, examples: [str]}.
+    """
+    facts = con.execute("SELECT count(*) FROM facts").fetchone()[0]
+    missing_page = con.execute(
+        "SELECT count(*) FROM facts WHERE page IS NULL OR page < 1").fetchone()[0]
+    missing_raw = con.execute("SELECT count(*) FROM facts WHERE raw IS NULL").fetchone()[0]
+    examples = [
+        f"report {rid}: {t}.{r}.{c} has no {'page' if p is None or p < 1 else 'raw text'}"
+        for rid, t, r, c, p in con.execute(
+            "SELECT report_id, table_name, row_key, column_key, page FROM facts "
+            "WHERE page IS NULL OR page < 1 OR raw IS NULL ORDER BY ALL LIMIT ?", [limit]
+        ).fetchall()
+    ]
+    # either template's cells: a hybrid report (a 2021 table 三 with the 2019 single
+    # （六）其他处理 row) legitimately mixes them
+    known = vocabulary_cells()
+    unknown = 0
+    for rid, t, r, c in con.execute(
+        "SELECT report_id, table_name, row_key, column_key FROM facts ORDER BY ALL"
+    ).fetchall():
+        if (t, r, c) not in known:
+            unknown += 1
+            if len(examples) < limit:
+                examples.append(f"report {rid}: {t}.{r}.{c} is not a cell of the vocabulary")
+    return {"facts": facts, "missing_page": missing_page, "missing_raw": missing_raw,
+            "unknown_keys": unknown, "examples": examples}
+
+
+def report_labels(con) -> dict:
+    """report_id -> 'agency year (file.pdf)' for messages."""
+    out = {}
+    for rid, agency, year, source in con.execute(
+        "SELECT r.report_id, r.agency, r.year, d.source FROM reports r "
+        "JOIN documents d USING (document_id)"
+    ).fetchall():
+        out[rid] = f"{agency or '?'} {year or '?'} ({Path(source).name})"
+    return out
+
+
+def operand_pages(f: dict) -> list[int]:
+    return sorted({o["page"] for o in (f.get("operands") or []) if o.get("page")})
+
+
+def rule_check_outcome(rule: str, findings: list[dict], labels: dict, limit: int = 100) -> dict:
+    """What the Dagster check of one statutory rule reports: passed unless an instance failed;
+    metadata lists the failing reports and cells."""
+    mine = [f for f in findings if f["rule"] == rule]
+    failed = [f for f in mine if f["status"] == "fail"]
+    lines = []
+    for f in failed[:limit]:
+        who = labels.get(f.get("report_id"), f"report {f.get('report_id')}")
+        pages = operand_pages(f)
+        lines.append(f"- {who}: {finding_cell(f)} expected {_num(f.get('expected'))}, "
+                     f"actual {_num(f.get('actual'))}"
+                     + (f" (p. {', '.join(map(str, pages))})" if pages else ""))
+    if len(failed) > limit:
+        lines.append(f"- … and {len(failed) - limit} more")
+    return {
+        "passed": not failed,
+        "instances": len(mine),
+        "failed": len(failed),
+        "not_assessable": sum(f["status"] == "not_assessable" for f in mine),
+        "failing_reports": sorted({labels.get(f.get("report_id"), str(f.get("report_id")))
+                                   for f in failed}),
+        "failing_cells": "\n".join(lines) or "(none)",
+    }
+
+
+def _num(x):
+    """Decimals from the warehouse print as integers when they are whole."""
+    try:
+        if x is not None and float(x) == int(x):
+            return int(x)
+    except (TypeError, ValueError):
+        pass
+    return x

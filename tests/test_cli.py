@@ -1,0 +1,217 @@
+"""`gongkai check` as a user runs it: a subprocess, its exit code, its output."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# one worker runs this module's tests, so its module fixtures run once (--dist loadgroup)
+pytestmark = pytest.mark.xdist_group("cli")
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_REPORTS = ROOT / "tests" / "fixtures" / "reports"
+
+
+def sample_pdfs(n: int | None = None) -> list[Path]:
+    """Sample report PDFs, alternating the 2021 (t21-*) and 2019 (s19-*) templates."""
+    t21 = sorted(FIXTURE_REPORTS.glob("t21-*.pdf"))
+    s19 = sorted(FIXTURE_REPORTS.glob("s19-*.pdf"))
+    mixed = [p for pair in zip(t21, s19) for p in pair] + t21[len(s19):] + s19[len(t21):]
+    rest = [p for p in sorted(FIXTURE_REPORTS.glob("*.pdf")) if p not in mixed]
+    pdfs = mixed + rest
+    return pdfs[:n] if n else pdfs
+
+
+@pytest.fixture(scope="module")
+def samples() -> list[Path]:
+    pdfs = sample_pdfs(3)
+    if len(pdfs) < 2:
+        pytest.fail(f"need at least 2 sample report PDFs in {FIXTURE_REPORTS}, found {len(pdfs)}")
+    return pdfs
+
+
+def write_not_a_pdf(path: Path) -> Path:
+    """What a crawler saves when the server answers with an error page."""
+    path.write_text("<html><body>404 页面不存在</body></html>\n", encoding="utf-8")
+    return path
+
+
+def write_encrypted_pdf(path: Path, source: Path) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(source).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="secret", owner_password="owner")
+    with open(path, "wb") as f:
+        writer.write(f)
+    return path
+
+
+def write_scanned_pdf(path: Path) -> Path:
+    """A PDF with pages but no text layer (a scan): an image of a table, nothing to select."""
+    try:
+        from PIL import Image, ImageDraw
+
+        img = Image.new("RGB", (1240, 1754), "white")
+        draw = ImageDraw.Draw(img)
+        for y in range(200, 1000, 60):
+            draw.line((100, y, 1140, y), fill="black", width=2)
+        for x in range(100, 1200, 130):
+            draw.line((x, 200, x, 980), fill="black", width=2)
+        buf = io.BytesIO()
+        img.save(buf, format="PDF", resolution=150)
+        path.write_bytes(buf.getvalue())
+    except ImportError:  # pragma: no cover - Pillow comes with pdfplumber
+        from pypdf import PdfWriter
+
+        writer = PdfWriter()
+        writer.add_blank_page(width=595, height=842)
+        with open(path, "wb") as f:
+            writer.write(f)
+    return path
+
+
+TOP_KEYS = {"document", "agency", "year", "template", "facts", "findings"}
+DOCUMENT_KEYS = {"path", "sha256", "pages", "kind"}
+FACT_KEYS = {"table", "row", "column", "value", "raw", "page"}
+FINDING_KEYS = {"rule", "severity", "status", "expected", "actual", "message"}
+
+
+def gongkai(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gongkai.cli", *args], capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def checked_json(samples):
+    """`gongkai check --json` over two sample reports."""
+    proc = gongkai("check", "--json", *map(str, samples[:2]))
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    return samples[:2], [json.loads(line) for line in lines]
+
+
+def test_json_one_object_per_file(checked_json):
+    files, objects = checked_json
+    assert len(objects) == len(files)
+    assert [Path(o["document"]["path"]).name for o in objects] == [f.name for f in files]
+
+
+def test_json_contract(checked_json):
+    from gongkai import vocabulary
+
+    cells = {c for t in vocabulary.TEMPLATES for c in vocabulary.cells(t)}
+    for o in checked_json[1]:
+        assert TOP_KEYS <= set(o)
+        assert set(o["document"]) == DOCUMENT_KEYS
+        assert len(o["document"]["sha256"]) == 64
+        assert o["document"]["pages"] >= 1
+        assert o["template"] in ("2019", "2021")
+        assert isinstance(o["year"], int)
+        assert o["agency"]
+        assert o["facts"], "a sample report has facts"
+        for f in o["facts"]:
+            assert set(f) == FACT_KEYS
+            assert (f["table"], f["row"], f["column"]) in cells
+            assert isinstance(f["page"], int) and f["page"] >= 1
+            assert isinstance(f["raw"], str)
+        assert o["findings"], "the statutory rules were evaluated"
+        for f in o["findings"]:
+            assert FINDING_KEYS <= set(f) <= FINDING_KEYS | {"row", "column"}
+            assert ("row" in f) != ("column" in f)
+            assert f["status"] in ("pass", "fail", "not_assessable")
+
+
+def test_text_output(samples):
+    proc = gongkai("check", str(samples[0]))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert str(samples[0]) in out
+    assert "agency:" in out and "year:" in out and "template:" in out
+    assert "rules:" in out
+
+
+def _assert_unreadable(proc, path: Path, *words: str):
+    assert proc.returncode != 0
+    err = proc.stderr
+    assert f"cannot read {path}" in err, err
+    assert any(w in err.lower() for w in words), err
+
+
+def test_missing_file(tmp_path):
+    missing = tmp_path / "no-such-report.pdf"
+    proc = gongkai("check", str(missing))
+    _assert_unreadable(proc, missing, "missing", "not found", "no such", "does not exist")
+
+
+def test_text_file(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("这不是一份年度报告\n", encoding="utf-8")
+    proc = gongkai("check", str(notes))
+    _assert_unreadable(proc, notes, "not a pdf")
+
+
+def test_html_saved_as_pdf(tmp_path):
+    page = write_not_a_pdf(tmp_path / "report.pdf")
+    proc = gongkai("check", str(page))
+    _assert_unreadable(proc, page, "not a pdf")
+
+
+def test_encrypted_pdf(tmp_path, samples):
+    locked = write_encrypted_pdf(tmp_path / "locked.pdf", samples[0])
+    proc = gongkai("check", str(locked))
+    _assert_unreadable(proc, locked, "encrypt", "password")
+
+
+def test_pdf_without_text_layer(tmp_path):
+    scan = write_scanned_pdf(tmp_path / "scan.pdf")
+    proc = gongkai("check", str(scan))
+    _assert_unreadable(proc, scan, "text layer", "no text", "scan")
+
+
+def test_bad_file_does_not_stop_the_others(tmp_path, samples):
+    missing = tmp_path / "missing.pdf"
+    proc = gongkai("check", "--json", str(missing), str(samples[0]))
+    assert proc.returncode == 1
+    assert f"cannot read {missing}" in proc.stderr
+    objects = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    assert len(objects) == 2  # one line per file, the unreadable one with its reason
+    assert objects[0]["document"]["path"] == str(missing) and objects[0]["error"]
+    assert objects[1]["document"]["path"].endswith(samples[0].name)
+    assert objects[1]["facts"]
+
+
+def test_run_prints_warehouse_summary(tmp_path, samples):
+    """`gongkai run` over a small folder: the job runs through Dagster on a persistent instance
+    and the command ends with the warehouse, its counts and how to open the UI."""
+    import os
+    import shutil
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(samples[0], folder / samples[0].name)
+    write_not_a_pdf(folder / "error-page.pdf")
+    home, db = tmp_path / "dagster_home", tmp_path / "w" / "gongkai.duckdb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gongkai.cli", "run", "--reports", str(folder),
+         "--warehouse", str(db)],
+        capture_output=True, text=True, timeout=900,
+        env={**os.environ, "DAGSTER_HOME": str(home)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "check_reports_job succeeded" in out
+    assert f"Warehouse: {db}" in out
+    assert "documents:                1" in out
+    assert "reports:                  1" in out
+    assert "load errors:              1" in out
+    assert "error-page.pdf: not a PDF" in out
+    assert "failed rule instances:" in out
+    assert "facts_integrity: passed" in out
+    assert f"DAGSTER_HOME={home}" in out and "dagster dev" in out
+    assert (home / "history").exists()  # the run is in the persistent instance

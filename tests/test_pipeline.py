@@ -1,0 +1,162 @@
+"""The whole asset graph, materialized in-process over a folder with good and bad documents."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets import documents, findings, warehouse
+from assets.steps import STATUTORY_RULES, check_name
+from pipelines.resources import ReportFolderResource, WarehouseResource
+from warehouse import store
+
+# one worker runs this module's tests, so its module fixtures run once (--dist loadgroup)
+pytestmark = pytest.mark.xdist_group("pipeline")
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_REPORTS = ROOT / "tests" / "fixtures" / "reports"
+
+
+def sample_pdfs(n: int | None = None) -> list[Path]:
+    """Sample report PDFs, alternating the 2021 (t21-*) and 2019 (s19-*) templates."""
+    t21 = sorted(FIXTURE_REPORTS.glob("t21-*.pdf"))
+    s19 = sorted(FIXTURE_REPORTS.glob("s19-*.pdf"))
+    mixed = [p for pair in zip(t21, s19) for p in pair] + t21[len(s19):] + s19[len(t21):]
+    rest = [p for p in sorted(FIXTURE_REPORTS.glob("*.pdf")) if p not in mixed]
+    pdfs = mixed + rest
+    return pdfs[:n] if n else pdfs
+
+
+@pytest.fixture(scope="module")
+def samples() -> list[Path]:
+    pdfs = sample_pdfs(3)
+    if len(pdfs) < 2:
+        pytest.fail(f"need at least 2 sample report PDFs in {FIXTURE_REPORTS}, found {len(pdfs)}")
+    return pdfs
+
+
+def write_not_a_pdf(path: Path) -> Path:
+    """What a crawler saves when the server answers with an error page."""
+    path.write_text("<html><body>404 页面不存在</body></html>\n", encoding="utf-8")
+    return path
+
+
+def write_corrupt_pdf(path: Path, source: Path) -> Path:
+    """A PDF cut short in a download: the header and a few objects, then garbage."""
+    data = source.read_bytes()
+    path.write_bytes(data[:700] + b"\x00\xff garbage \x00" * 20)
+    return path
+
+
+ALL = [documents.report_documents, documents.extracted_reports, warehouse.warehouse_reports,
+       findings.rule_findings, warehouse.facts_integrity]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, samples):
+    d = tmp_path_factory.mktemp("reports")
+    for pdf in samples[:2]:
+        shutil.copy(pdf, d / pdf.name)
+    write_not_a_pdf(d / "error-page.pdf")
+    write_corrupt_pdf(d / "truncated.pdf", samples[0])
+    (d / "readme.txt").write_text("not a report, and not named .pdf: ignored\n")
+    return d
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return tmp_path_factory.mktemp("warehouse") / "gongkai.duckdb"
+
+
+def run(folder, db):
+    return dg.materialize(
+        ALL,
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={"warehouse": WarehouseResource(path=str(db)),
+                   "reports": ReportFolderResource(folders=[str(folder)])},
+        raise_on_error=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def result(folder, db):
+    return run(folder, db)
+
+
+def query(db, sql):
+    con = store.connect(db, read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_run_succeeds(result):
+    assert result.success
+
+
+def test_warehouse_counts(result, db, samples):
+    con = store.connect(db, read_only=True)
+    try:
+        s = store.summary(con)
+    finally:
+        con.close()
+    assert s["documents"] == 2
+    assert s["reports"] == 2
+    assert s["facts"] > 50
+    assert s["load_errors"] == 2
+    sources = {r[0].rsplit("/", 1)[-1] for r in query(db, "SELECT source FROM documents")}
+    assert sources == {p.name for p in samples[:2]}
+
+
+def test_load_errors_name_document_and_reason(result, db):
+    errors = dict((p.rsplit("/", 1)[-1], reason)
+                  for p, reason in query(db, "SELECT path, reason FROM load_errors"))
+    assert set(errors) == {"error-page.pdf", "truncated.pdf"}
+    assert "not a pdf" in errors["error-page.pdf"].lower()
+    assert errors["truncated.pdf"]
+
+
+def test_asset_metadata_records_problems(result):
+    mats = {m.asset_key.to_user_string(): m for m in result.get_asset_materialization_events()}
+    docs = mats["report_documents"].materialization.metadata
+    assert docs["documents"].value == 4  # the four *.pdf files; readme.txt ignored
+    ext = mats["extracted_reports"].materialization.metadata
+    assert ext["reports"].value == 2
+    assert ext["unreadable"].value == 2
+    assert "error-page.pdf" in ext["unreadable_documents"].value
+    wh = mats["warehouse_reports"].materialization.metadata
+    assert wh["load_errors_this_run"].value == 2
+    rf = mats["rule_findings"].materialization.metadata
+    assert "applications.balance" in rf["failures_by_rule"].value
+
+
+def test_asset_checks(result, db):
+    evaluations = {(e.asset_key.to_user_string(), e.check_name): e
+                   for e in result.get_asset_check_evaluations()}
+    assert len(evaluations) == len(STATUTORY_RULES) + 1
+    integrity = evaluations[("warehouse_reports", "facts_integrity")]
+    assert integrity.passed, integrity.metadata
+    failing = {rule for (rule,) in query(
+        db, "SELECT DISTINCT rule FROM rule_results WHERE status = 'fail'")}
+    for rule in STATUTORY_RULES:
+        e = evaluations[("rule_findings", check_name(rule))]
+        assert e.severity == dg.AssetCheckSeverity.WARN
+        assert e.passed == (rule not in failing), (rule, e.metadata)
+        assert e.metadata["rule"].value == rule
+        n_failed = query(db, f"SELECT count(*) FROM rule_results WHERE rule = '{rule}' "
+                             "AND status = 'fail'")[0][0]
+        assert e.metadata["failed"].value == n_failed
+
+
+def test_rerun_is_idempotent(result, folder, db):
+    before = query(db, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM facts), "
+                       "(SELECT count(*) FROM load_errors), (SELECT count(*) FROM rule_results)")
+    again = run(folder, db)
+    assert again.success
+    after = query(db, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM facts), "
+                      "(SELECT count(*) FROM load_errors), (SELECT count(*) FROM rule_results)")
+    assert after == before

@@ -1,0 +1,356 @@
+"""The statutory rules on real numbers (淮安市人民政府 2024, 黑龙江省工信厅 2020) and planted errors.
+
+Every test runs the real path: DuckDB file -> rule SQL -> pandas -> Great Expectations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+import expectations
+import warehouse
+from expectations import validate
+from gongkai import vocabulary as V
+from gongkai.model import Document, Fact, Report
+
+APP_COLS = [c.key for c in V.APP_COLUMNS]
+
+# 淮安市人民政府 2024年政府信息公开工作年度报告, table 三 as printed (row, 7 columns, page)
+HUAIAN_APPLICATIONS = """
+new_requests                   3001 53 0 0 61 4 3119 4
+carried_over                     34  0 0 0  0 0   34 4
+granted                        1288 21 0 0 50 3 1362 4
+partially_granted               447  7 0 0  0 0  454 4
+withheld_state_secret             2  0 0 0  0 0    2 4
+withheld_prohibited_by_law       30  1 0 0  0 0   31 4
+withheld_security_stability       5  0 0 0  0 0    5 4
+withheld_third_party              6  0 0 0  0 0    6 4
+withheld_internal_affairs         7  1 0 0  0 0    8 4
+withheld_process_information     12  0 0 0  0 0   12 4
+withheld_enforcement_file         9  0 0 0  0 0    9 4
+withheld_administrative_query   105  0 0 0  0 0  105 4
+unavailable_not_held            746 12 0 0 10 1  769 4
+unavailable_needs_creation       11  0 0 0  0 0   11 5
+unavailable_still_unclear         1  0 0 0  0 0    1 5
+not_processed_petition           56  6 0 0  0 0   62 5
+not_processed_duplicate          25  0 0 0  0 0   25 5
+not_processed_publication         0  0 0 0  0 0    0 5
+not_processed_excessive           0  0 0 0  0 0    0 5
+not_processed_confirmation        1  0 0 0  0 0    1 5
+other_no_correction              67  3 0 0  1 0   71 5
+other_unpaid_fee                  6  0 0 0  0 0    6 5
+other_other                     108  2 0 0  0 0  110 5
+total_processed                2932 53 0 0 61 4 3050 5
+carried_forward                 103  0 0 0  0 0  103 5
+"""
+HUAIAN_REVIEW = """
+administrative_review    72 64 178 37 351 5
+litigation_direct        13  4   8  1  26 5
+litigation_after_review  12  1   1  6  20 5
+"""
+HUAIAN_ACTIVE = [  # (row, column, value, page)
+    ("regulations", "issued", 1, 3), ("regulations", "repealed", 0, 3),
+    ("regulations", "in_force", 11, 3), ("normative_documents", "issued", 8, 3),
+    ("normative_documents", "repealed", 26, 3), ("normative_documents", "in_force", 66, 3),
+    ("administrative_licensing", "decisions", 447228, 3),
+    ("administrative_penalty", "decisions", 3985758, 4),
+    ("administrative_coercion", "decisions", 88283, 4),
+]
+
+
+def _table(table: str, text: str, columns: list[str]) -> list[Fact]:
+    facts = []
+    for line in text.strip().splitlines():
+        row, *values, page = line.split()
+        assert len(values) == len(columns), line
+        facts += [Fact(table, row, col, int(v), v, int(page)) for col, v in zip(columns, values)]
+    return facts
+
+
+def huaian_report(sha256: str = "huaian-2024", agency: str = "淮安市人民政府", year: int = 2024,
+                  path: str = "/reports/huaian-city-2024.pdf") -> Report:
+    from decimal import Decimal
+
+    facts = [Fact(V.ACTIVE_DISCLOSURE, r, c, v, str(v), p) for r, c, v, p in HUAIAN_ACTIVE]
+    facts.append(Fact(V.ACTIVE_DISCLOSURE, "administrative_fees", "fee_amount",
+                      Decimal("96171.6"), "96171.6", 4, unit="万元"))
+    facts += _table(V.APPLICATIONS, HUAIAN_APPLICATIONS, APP_COLS)
+    facts += _table(V.REVIEW_LITIGATION, HUAIAN_REVIEW, list(V.RL_PARTS) + ["total"])
+    return Report(Document(path, sha256, 6, "pdf"), agency, year, "2021", facts)
+
+
+def heilongjiang_report() -> Report:
+    """黑龙江省工业和信息化厅 2020 (2019 template: one （六）其他处理 row)."""
+    rows = {"new_requests": 8, "granted": 8, "total_processed": 8}
+    facts = []
+    for row in V.rows(V.APPLICATIONS, "2019"):
+        n = rows.get(row.key, 0)
+        facts += [Fact(V.APPLICATIONS, row.key, c, n if c in ("natural_person", "total") else 0,
+                       str(n if c in ("natural_person", "total") else 0), 3) for c in APP_COLS]
+    facts += [Fact(V.REVIEW_LITIGATION, r.key, c.key, 0, "0", 4) for r in V.RL_ROWS
+              for c in V.RL_COLUMNS]
+    return Report(Document("/reports/hlj-gxt-2020.pdf", "hlj-2020", 5, "pdf"),
+                  "黑龙江省工业和信息化厅", 2020, "2019", facts)
+
+
+def with_cell(report: Report, table: str, row: str, column: str, value, raw=None, **kw) -> Report:
+    """A copy of ``report`` with one cell changed (value None = blank) or removed (value ...)."""
+    facts = []
+    for f in report.facts:
+        if (f.table, f.row, f.column) == (table, row, column):
+            if value is ...:
+                continue
+            f = dataclasses.replace(f, value=value, raw=str(value) if raw is None else raw)
+        facts.append(f)
+    doc = dataclasses.replace(report.document, sha256=report.document.sha256 + "-" + row + column)
+    return dataclasses.replace(report, document=doc, facts=facts, **kw)
+
+
+def run(tmp_path, *reports: Report) -> list[dict]:
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        ids = [warehouse.load_report(con, r, r.document.path)["report_id"] for r in reports]
+        return expectations.evaluate(con, ids)
+    finally:
+        con.close()
+
+
+def key(f: dict) -> tuple:
+    return (f["rule"], f.get("row") or f.get("column"), f["status"], f["expected"], f["actual"])
+
+
+def not_passing(findings):
+    return sorted(key(f) for f in findings if f["status"] != "pass")
+
+
+# --- the real report holds --------------------------------------------------------------------
+
+def test_huaian_2024_passes_every_rule(tmp_path):
+    findings = run(tmp_path, huaian_report())
+    counts = {}
+    for f in findings:
+        counts[f["rule"]] = counts.get(f["rule"], 0) + 1
+    # 7 columns, 7 columns, the 25 rows of the 2021 template, 3 rows
+    assert counts == {"applications.balance": 7, "applications.outcome_sum": 7,
+                      "applications.applicant_sum": 25, "review_litigation.total": 3}
+    assert not_passing(findings) == []
+    assert not any(f["blank_involved"] for f in findings)
+    by = {(f["rule"], f.get("row") or f.get("column")): f for f in findings}
+    assert key(by["applications.balance", "natural_person"])[3:] == (3035, 3035)
+    assert key(by["applications.balance", "total"])[3:] == (3153, 3153)
+    assert key(by["applications.outcome_sum", "total"])[3:] == (3050, 3050)
+    assert key(by["applications.applicant_sum", "new_requests"])[3:] == (3119, 3119)
+    assert key(by["review_litigation.total", "administrative_review"])[3:] == (351, 351)
+
+
+def test_finding_shape_and_message(tmp_path):
+    (f,) = [f for f in run(tmp_path, huaian_report())
+            if f["rule"] == "applications.balance" and f["column"] == "natural_person"]
+    assert set(f) == {"report_id", "rule", "severity", "status", "column", "expected", "actual",
+                      "message", "operands", "blank_involved"}
+    assert f["severity"] == "error"
+    assert f["operands"] == [
+        {"table": "applications", "row": "new_requests", "column": "natural_person",
+         "value": 3001, "raw": "3001", "page": 4},
+        {"table": "applications", "row": "carried_over", "column": "natural_person",
+         "value": 34, "raw": "34", "page": 4},
+        {"table": "applications", "row": "total_processed", "column": "natural_person",
+         "value": 2932, "raw": "2932", "page": 5},
+        {"table": "applications", "row": "carried_forward", "column": "natural_person",
+         "value": 103, "raw": "103", "page": 5},
+    ]
+    assert f["message"] == (
+        "applications.balance holds for column 自然人 (natural_person): 本年新收 3001 (p.4) + "
+        "上年结转 34 (p.4) = 3035 = 总计 2932 (p.5) + 结转下年度 103 (p.5) = 3035.")
+
+
+def test_2019_template_single_other_handling_row(tmp_path):
+    findings = run(tmp_path, heilongjiang_report())
+    assert not_passing(findings) == []
+    rows = {f["row"] for f in findings if f["rule"] == "applications.applicant_sum"}
+    assert "other_handling" in rows and "other_other" not in rows and len(rows) == 23
+
+
+# --- planted errors ---------------------------------------------------------------------------
+
+def test_carried_forward_typo_breaks_balance_and_row_total(tmp_path):
+    report = with_cell(huaian_report(), V.APPLICATIONS, "carried_forward", "natural_person", 100)
+    findings = run(tmp_path, report)
+    assert not_passing(findings) == [
+        ("applications.applicant_sum", "carried_forward", "fail", 100, 103),
+        ("applications.balance", "natural_person", "fail", 3035, 3032),
+    ]
+    (f,) = [f for f in findings if f["status"] == "fail" and f["rule"] == "applications.balance"]
+    assert f["message"] == (
+        "applications.balance fails for column 自然人 (natural_person): 本年新收 3001 (p.4) + "
+        "上年结转 34 (p.4) = 3035, but 总计 2932 (p.5) + 结转下年度 100 (p.5) = 3032 "
+        "(difference 3).")
+
+
+def test_outcome_row_typo_breaks_outcome_sum(tmp_path):
+    report = with_cell(huaian_report(), V.APPLICATIONS, "granted", "total", 1360)
+    assert not_passing(run(tmp_path, report)) == [
+        ("applications.applicant_sum", "granted", "fail", 1362, 1360),
+        ("applications.outcome_sum", "total", "fail", 3048, 3050),
+    ]
+
+
+def test_review_total_typo(tmp_path):
+    report = with_cell(huaian_report(), V.REVIEW_LITIGATION, "litigation_direct", "total", 27)
+    findings = run(tmp_path, report)
+    assert not_passing(findings) == [
+        ("review_litigation.total", "litigation_direct", "fail", 26, 27)]
+    (f,) = [f for f in findings if f["status"] == "fail"]
+    assert "结果维持 13 (p.5) + 结果纠正 4 (p.5) + 其他结果 8 (p.5) + 尚未审结 1 (p.5) = 26" \
+        in f["message"] and "but 总计 27 (p.5)" in f["message"]
+
+
+# --- blanks, missing cells, hybrids -----------------------------------------------------------
+
+def test_blank_operand_counts_as_zero_and_is_flagged(tmp_path):
+    report = with_cell(huaian_report(), V.APPLICATIONS, "carried_over", "other_organization",
+                       None, raw="")
+    findings = run(tmp_path, report)
+    assert not_passing(findings) == []
+    flagged = sorted((f["rule"], f.get("row") or f.get("column"))
+                     for f in findings if f["blank_involved"])
+    assert flagged == [("applications.applicant_sum", "carried_over"),
+                       ("applications.balance", "other_organization")]
+    (f,) = [f for f in findings if f["rule"] == "applications.balance" and f["blank_involved"]]
+    assert "上年结转 blank→0 (p.4)" in f["message"]
+    assert "A blank cell was counted as 0." in f["message"]
+    assert {"table": "applications", "row": "carried_over", "column": "other_organization",
+            "value": None, "raw": "", "page": 4} in f["operands"]
+
+
+def test_missing_tables_are_not_assessable(tmp_path):
+    report = huaian_report()
+    report.facts = [f for f in report.facts if f.table == V.ACTIVE_DISCLOSURE]
+    findings = run(tmp_path, report)
+    assert {f["status"] for f in findings} == {"not_assessable"}
+    assert len(findings) == 7 + 7 + 25 + 3
+    assert all(f["expected"] is None and f["actual"] is None for f in findings)
+    assert findings[0]["message"] == (
+        "applications.balance cannot be assessed for column 自然人 (natural_person): none of "
+        "its cells was extracted (本年新收, 上年结转, 总计, 结转下年度).")
+
+
+def test_a_missing_cell_is_named_in_the_message(tmp_path):
+    report = with_cell(huaian_report(), V.APPLICATIONS, "carried_forward", "total", ...)
+    fails = [f for f in run(tmp_path, report) if f["status"] != "pass"]
+    assert sorted(key(f) for f in fails) == [
+        ("applications.applicant_sum", "carried_forward", "fail", 103, 0),
+        ("applications.balance", "total", "fail", 3153, 3050),
+    ]
+    assert all("结转下年度 not extracted→0" in f["message"] or "总计 not extracted→0"
+               in f["message"] for f in fails)
+
+
+def test_hybrid_report_sums_the_outcome_rows_it_has(tmp_path):
+    """A 2021 report printing the 2019 single （六）其他处理 row instead of three."""
+    report = huaian_report()
+    others = [f for f in report.facts if f.row.startswith("other_")
+              and f.table == V.APPLICATIONS]
+    merged = {}
+    for f in others:
+        merged[f.column] = merged.get(f.column, 0) + f.value
+    report.facts = [f for f in report.facts if f not in others] + [
+        Fact(V.APPLICATIONS, "other_handling", c, v, str(v), 5) for c, v in merged.items()]
+    findings = run(tmp_path, report)
+    assert not_passing(findings) == []
+    rows = {f["row"] for f in findings if f["rule"] == "applications.applicant_sum"}
+    assert "other_handling" in rows and not rows & {"other_no_correction", "other_other"}
+
+
+def test_other_handling_beside_the_three_rows_is_not_counted_twice(tmp_path):
+    report = huaian_report()
+    report.facts.append(Fact(V.APPLICATIONS, "other_handling", "total", 187, "187", 5))
+    (f,) = [f for f in run(tmp_path, report)
+            if f["rule"] == "applications.outcome_sum" and f["column"] == "total"]
+    assert (f["status"], f["expected"], f["actual"]) == ("pass", 3050, 3050)
+    assert "other_handling" not in {o["row"] for o in f["operands"]}
+
+
+# --- GX, storage, single-report check ---------------------------------------------------------
+
+def test_gx_decides_the_failures():
+    rule = expectations.rule("applications.balance")
+    import pandas as pd
+
+    frame = pd.DataFrame({"instance": [0, 1, 2, 3], "residual": [0.0, 3.0, -1.0, 0.0]})
+    assert validate.failing_instances(rule, frame) == {1, 2}
+    loose = dataclasses.replace(rule, id="test.loose", tolerance=1)
+    assert validate.failing_instances(loose, frame) == {1}
+
+
+def test_store_replaces_results_and_findings_view_lists_failures_first(tmp_path):
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    good = warehouse.load_report(con, huaian_report(), "a")["report_id"]
+    bad_report = with_cell(huaian_report(agency="某县人民政府"), V.APPLICATIONS,
+                           "carried_forward", "natural_person", 100)
+    bad = warehouse.load_report(con, bad_report, "b")["report_id"]
+    for _ in range(2):
+        expectations.store(con, expectations.evaluate(con))
+    assert con.execute("SELECT count(*) FROM rule_results").fetchone()[0] == 2 * 42
+    first = con.execute("SELECT agency, rule, status, column_key, expected, actual, residual, "
+                        "operands FROM v_findings LIMIT 2").fetchall()
+    assert [r[:7] for r in first] == [
+        ("某县人民政府", "applications.applicant_sum", "fail", None, 100, 103, -3),
+        ("某县人民政府", "applications.balance", "fail", "natural_person", 3035, 3032, 3),
+    ]
+    pages = {o["page"] for o in json.loads(first[1][7])}
+    assert pages == {4, 5}
+    # re-evaluating one report leaves the other's results alone
+    expectations.store(con, expectations.evaluate(con, [good]))
+    assert con.execute("SELECT count(*) FROM rule_results WHERE report_id = ?",
+                       [bad]).fetchone()[0] == 42
+    assert warehouse.summary(con)["failed_rule_instances"] == 2
+    con.close()
+
+
+def test_check_report_matches_the_warehouse(tmp_path):
+    report = with_cell(huaian_report(), V.APPLICATIONS, "granted", "total", 1360)
+    strip = lambda fs: [{k: v for k, v in f.items() if k != "report_id"} for f in fs]  # noqa
+    assert strip(expectations.check_report(report)) == strip(run(tmp_path, report))
+
+
+@pytest.mark.parametrize("rule", expectations.RULES, ids=lambda r: r.id)
+def test_catalogue_entries_are_complete(rule):
+    assert rule.severity in ("error", "warning", "info")
+    assert rule.blank_policy == "zero" and rule.tolerance == 0
+    assert rule.title_zh and rule.title_en and rule.basis and rule.says
+    assert set(rule.templates) <= set(V.TEMPLATES)
+
+
+# --- the golden files: their facts, checked, give exactly their failures ------------------------
+
+GOLDEN = sorted((Path(__file__).parent / "fixtures" / "golden").glob("*.json"))
+
+
+def golden_report(path: Path) -> Report:
+    from decimal import Decimal
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    facts = [Fact(f["table"], f["row"], f["column"],
+                  Decimal(str(f["value"])) if isinstance(f["value"], float) else f["value"],
+                  f["raw"], f["page"]) for f in data["facts"]]
+    return Report(Document(data["document"], path.stem, 0, "pdf"), data["agency"], data["year"],
+                  data["template"], facts)
+
+
+@pytest.mark.skipif(not GOLDEN, reason="no golden files")
+def test_golden_files_fail_exactly_where_they_say(tmp_path):
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    ids = {warehouse.load_report(con, golden_report(p), p.name)["report_id"]: p for p in GOLDEN}
+    findings = expectations.evaluate(con)
+    con.close()
+    for report_id, path in ids.items():
+        want = sorted((f["rule"], f.get("row") or f.get("column"), f["expected"], f["actual"])
+                      for f in json.loads(path.read_text(encoding="utf-8"))["failures"])
+        got = sorted((f["rule"], f.get("row") or f.get("column"), f["expected"], f["actual"])
+                     for f in findings if f["report_id"] == report_id and f["status"] == "fail")
+        assert got == want, path.name
