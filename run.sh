@@ -5,11 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ ! -x .venv/bin/python ]; then
-    python3 -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+. scripts/venv.sh
 
 export DAGSTER_HOME="${DAGSTER_HOME:-$PWD/.dagster_home}"
 exec .venv/bin/gongkai run "$@"

@@ -40,7 +40,7 @@ def rule_findings(context: dg.AssetExecutionContext,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     from expectations import evaluate, store
 
-    with warehouse.connect() as con:
+    with warehouse.connect(context.run.run_id) as con:
         findings = evaluate(con)
         store(con, findings)
         labels = steps.report_labels(con)
@@ -74,3 +74,28 @@ def rule_findings(context: dg.AssetExecutionContext,
         },
         check_results=checks,
     )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[rule_findings],
+    description="The run's warehouse made the one people query, all at once: the staging copy "
+                "the run wrote is renamed over the published file. Sessions opened before keep "
+                "the old data until they reconnect; a run that fails before this step publishes "
+                "nothing (warehouse/snapshot.py).",
+)
+def published_warehouse(context: dg.AssetExecutionContext,
+                        warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from warehouse import store
+
+    path = warehouse.publish(context.run.run_id)
+    con = store.connect(path, read_only=True)
+    try:
+        summary = store.summary(con)
+    finally:
+        con.close()
+    return dg.MaterializeResult(metadata={
+        "warehouse": dg.MetadataValue.path(str(path)),
+        **{k: v for k, v in summary.items() if isinstance(v, (int, float, str))},
+    })

@@ -6,26 +6,18 @@ resources and turn their results into metadata.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from expectations.rules import RULES
 from gongkai import vocabulary
+from gongkai.extract.document import sha256_of as document_sha256
 from gongkai.model import Report, UnreadableDocument
+from gongkai.values import plain_number
 
-# the statutory rules that get one Dagster asset check each (../shared/spec/statutory-tables.md)
-STATUTORY_RULES: dict[str, str] = {
-    "applications.balance":
-        "per column: new_requests + carried_over = total_processed + carried_forward "
-        "(printed in the template: 第一项加第二项之和，等于第三项加第四项之和)",
-    "applications.outcome_sum":
-        "per column: total_processed = the sum of every outcome row (（七）总计)",
-    "applications.applicant_sum":
-        "per row: total = the sum of the six applicant columns (总计)",
-    "review_litigation.total":
-        "per row: total = upheld + corrected + other + pending (总计)",
-}
+# the statutory rules that get one Dagster asset check each: the catalogue's
+STATUTORY_RULES: dict[str, str] = {rule.id: rule.says for rule in RULES}
 
 
 def check_name(rule: str) -> str:
@@ -35,14 +27,10 @@ def check_name(rule: str) -> str:
 
 # --- documents -------------------------------------------------------------------------------
 
-def sha256_of(path: str | Path) -> str | None:
+def sha256_of(path: Path) -> str | None:
     try:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        return h.hexdigest()
-    except OSError:
+        return document_sha256(path)
+    except OSError:  # vanished or unreadable: the extractor will say so for the document
         return None
 
 
@@ -229,8 +217,8 @@ def rule_check_outcome(rule: str, findings: list[dict], labels: dict, limit: int
     for f in failed[:limit]:
         who = labels.get(f.get("report_id"), f"report {f.get('report_id')}")
         pages = operand_pages(f)
-        lines.append(f"- {who}: {finding_cell(f)} expected {_num(f.get('expected'))}, "
-                     f"actual {_num(f.get('actual'))}"
+        lines.append(f"- {who}: {finding_cell(f)} expected {plain_number(f.get('expected'))}, "
+                     f"actual {plain_number(f.get('actual'))}"
                      + (f" (p. {', '.join(map(str, pages))})" if pages else ""))
     if len(failed) > limit:
         lines.append(f"- … and {len(failed) - limit} more")
@@ -243,13 +231,3 @@ def rule_check_outcome(rule: str, findings: list[dict], labels: dict, limit: int
                                    for f in failed}),
         "failing_cells": "\n".join(lines) or "(none)",
     }
-
-
-def _num(x):
-    """Decimals from the warehouse print as integers when they are whole."""
-    try:
-        if x is not None and float(x) == int(x):
-            return int(x)
-    except (TypeError, ValueError):
-        pass
-    return x

@@ -20,7 +20,7 @@ def warehouse_reports(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                       extracted_reports: steps.Extraction) -> dg.MaterializeResult:
     from warehouse import store
 
-    with warehouse.connect() as con:
+    with warehouse.connect(context.run.run_id) as con:
         result = steps.load_extraction(con, extracted_reports)
         summary = store.summary(con)
     for e in result["errors"]:
@@ -44,8 +44,9 @@ def warehouse_reports(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                 "and its raw text, and every (table, row, column) key is a cell of "
                 "gongkai.vocabulary (either template).",
 )
-def facts_integrity(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
+def facts_integrity(context: dg.AssetCheckExecutionContext,
+                    warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect(context.run.run_id) as con:
         v = steps.integrity_violations(con)
     passed = not (v["missing_page"] or v["missing_raw"] or v["unknown_keys"])
     return dg.AssetCheckResult(

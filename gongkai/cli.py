@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -15,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import click
+
+from gongkai.values import plain_number
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 JOB = "check_reports_job"
@@ -128,11 +129,9 @@ def run(reports: tuple[Path, ...], warehouse_path: Path | None, verbose: bool) -
 
 def _jsonable(x):
     if isinstance(x, Decimal):
-        return int(x) if x == x.to_integral() else float(x)
+        return plain_number(x)
     if isinstance(x, (set, tuple)):
         return list(x)
-    if isinstance(x, Path):
-        return str(x)
     return str(x)
 
 
@@ -162,11 +161,7 @@ def report_json(report, findings: list[dict]) -> dict:
 
 
 def _num(x) -> str:
-    if isinstance(x, Decimal):
-        x = _jsonable(x)
-    if isinstance(x, float) and x.is_integer():
-        x = int(x)
-    return "?" if x is None else str(x)
+    return "?" if x is None else str(plain_number(x))
 
 
 def report_text(report, findings: list[dict]) -> str:
@@ -241,8 +236,10 @@ def check(files: tuple[Path, ...], as_json: bool) -> None:
 
 
 def _sha256(path: Path) -> str | None:
+    from gongkai.extract.document import sha256_of
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256_of(path)
     except OSError:
         return None
 

@@ -49,9 +49,9 @@ class Fact:
     unit: str | None = None  # the unit the report wrote for money ("元" / "万元"), if any
 
     def json_value(self):
-        if isinstance(self.value, Decimal):
-            return int(self.value) if self.value == self.value.to_integral() else float(self.value)
-        return self.value
+        from gongkai.values import plain_number
+
+        return plain_number(self.value)
 
 
 @dataclass

@@ -69,3 +69,12 @@ def parse_cell(raw: str, kind: str = "count", default_unit: str = "万元") -> C
     # a sign on a count is kept as printed ("-1" in a 总计 cell): reading it faithfully is our
     # job, judging it is the rules'
     return CellValue(sign * int(digits))
+
+
+def plain_number(x):
+    """A number as a person (or JSON) writes it: Decimal 12.0 -> 12, Decimal 0.394 -> 0.394."""
+    if isinstance(x, Decimal):
+        return int(x) if x == x.to_integral() else float(x)
+    if isinstance(x, float) and x.is_integer():
+        return int(x)
+    return x

@@ -15,7 +15,8 @@ from pipelines.resources import make_resources
 
 defs = dg.Definitions(
     assets=[documents.report_documents, documents.extracted_reports,
-            warehouse.warehouse_reports, findings.rule_findings],
+            warehouse.warehouse_reports, findings.rule_findings,
+            findings.published_warehouse],
     asset_checks=[warehouse.facts_integrity],
     jobs=JOBS,
     resources=make_resources(),

@@ -1,9 +1,8 @@
 """Resources of the gongkai code location, configured in one place.
 
 - ``WarehouseResource``: where the DuckDB warehouse lives. Default ``warehouse/gongkai.duckdb``
-  (or ``$GONGKAI_WAREHOUSE``), resolved by ``warehouse.store.connect``. Connections are short:
-  open, write, close — DuckDB allows one writer process and a writer fails while any other
-  process holds the file open.
+  (or ``$GONGKAI_WAREHOUSE``). A run writes a staging copy and publishes it at the end, so
+  sessions people keep open on the warehouse never block a run (``warehouse/snapshot.py``).
 - ``ReportFolderResource``: the folders of report PDFs. Default: the bundled sample reports
   ``tests/fixtures/reports`` and the real report(s) in ``tests/fixtures/real``; ``$GONGKAI_REPORTS``
   (folders separated by ``os.pathsep``) or run config overrides it.
@@ -33,25 +32,35 @@ def default_warehouse_path() -> str | None:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse. Use ``with warehouse.connect() as con:`` and keep it short."""
+    """The DuckDB warehouse. A run writes its own staging copy (``connect(run_id)``) and
+    ``publish(run_id)`` swaps it in at the end (``warehouse/snapshot.py``): people keep SQL
+    sessions open on the published file, which a writer could not open."""
 
     path: str | None = None
 
     @contextmanager
-    def connect(self) -> Iterator:
-        from warehouse import store
+    def connect(self, run_id: str) -> Iterator:
+        from warehouse import snapshot, store
 
-        con = store.connect(self.path)
+        con = store.connect(snapshot.prepare(self.published(), run_id))
         try:
             yield con
         finally:
             con.close()
 
-    def location(self) -> str:
-        """Where the warehouse file is, for metadata and messages."""
+    def publish(self, run_id: str) -> Path:
+        from warehouse import snapshot
+
+        return snapshot.publish(self.published(), run_id)
+
+    def published(self) -> Path:
         from warehouse import store
 
-        return str(Path(self.path or store.default_path()).expanduser().resolve())
+        return Path(self.path or store.default_path()).expanduser().resolve()
+
+    def location(self) -> str:
+        """Where the warehouse file is, for metadata and messages."""
+        return str(self.published())
 
 
 class ReportFolderResource(dg.ConfigurableResource):

@@ -9,36 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.samples import three_samples, write_not_a_pdf
 
 # one worker runs this module's tests, so its module fixtures run once (--dist loadgroup)
 pytestmark = pytest.mark.xdist_group("cli")
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE_REPORTS = ROOT / "tests" / "fixtures" / "reports"
-
-
-def sample_pdfs(n: int | None = None) -> list[Path]:
-    """Sample report PDFs, alternating the 2021 (t21-*) and 2019 (s19-*) templates."""
-    t21 = sorted(FIXTURE_REPORTS.glob("t21-*.pdf"))
-    s19 = sorted(FIXTURE_REPORTS.glob("s19-*.pdf"))
-    mixed = [p for pair in zip(t21, s19) for p in pair] + t21[len(s19):] + s19[len(t21):]
-    rest = [p for p in sorted(FIXTURE_REPORTS.glob("*.pdf")) if p not in mixed]
-    pdfs = mixed + rest
-    return pdfs[:n] if n else pdfs
-
-
 @pytest.fixture(scope="module")
 def samples() -> list[Path]:
-    pdfs = sample_pdfs(3)
-    if len(pdfs) < 2:
-        pytest.fail(f"need at least 2 sample report PDFs in {FIXTURE_REPORTS}, found {len(pdfs)}")
-    return pdfs
-
-
-def write_not_a_pdf(path: Path) -> Path:
-    """What a crawler saves when the server answers with an error page."""
-    path.write_text("<html><body>404 页面不存在</body></html>\n", encoding="utf-8")
-    return path
+    return three_samples()
 
 
 def write_encrypted_pdf(path: Path, source: Path) -> Path:

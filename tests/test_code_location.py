@@ -9,6 +9,7 @@ DOCS = dg.AssetKey("report_documents")
 EXTRACTED = dg.AssetKey("extracted_reports")
 WAREHOUSE = dg.AssetKey("warehouse_reports")
 FINDINGS = dg.AssetKey("rule_findings")
+PUBLISHED = dg.AssetKey("published_warehouse")
 STATUTORY = ("applications.balance", "applications.outcome_sum",
              "applications.applicant_sum", "review_litigation.total")
 
@@ -20,7 +21,7 @@ def graph():
 
 
 def test_asset_keys(graph):
-    assert graph.get_all_asset_keys() == {DOCS, EXTRACTED, WAREHOUSE, FINDINGS}
+    assert graph.get_all_asset_keys() == {DOCS, EXTRACTED, WAREHOUSE, FINDINGS, PUBLISHED}
 
 
 def test_dependencies(graph):
@@ -28,10 +29,11 @@ def test_dependencies(graph):
     assert graph.get(EXTRACTED).parent_keys == {DOCS}
     assert graph.get(WAREHOUSE).parent_keys == {EXTRACTED}
     assert graph.get(FINDINGS).parent_keys == {WAREHOUSE}
+    assert graph.get(PUBLISHED).parent_keys == {FINDINGS}
 
 
 def test_assets_are_described_and_grouped(graph):
-    for key in (DOCS, EXTRACTED, WAREHOUSE, FINDINGS):
+    for key in (DOCS, EXTRACTED, WAREHOUSE, FINDINGS, PUBLISHED):
         node = graph.get(key)
         assert node.description, key
         assert node.group_name in ("reports", "warehouse"), key

@@ -58,3 +58,22 @@ def _same(got, want) -> bool:
     if got is None or want is None:
         return got is None and want is None
     return Decimal(str(got)) == Decimal(str(want))
+
+
+@pytest.mark.parametrize(("pdf", "golden"), CASES, ids=IDS)
+def test_findings_from_the_pdf_equal_the_golden_failures(pdf, golden):
+    """PDF -> extraction -> the statutory rules (Great Expectations): exactly the failures the
+    golden file lists, with their expected and actual sums; no false failure from extraction."""
+    from expectations import check_report
+
+    findings = check_report(extracted(pdf))
+    failed = sorted(
+        (f["rule"], f.get("row"), f.get("column"), Decimal(str(f["expected"])),
+         Decimal(str(f["actual"])))
+        for f in findings if f["status"] == "fail")
+    want = sorted(
+        (f["rule"], f.get("row"), f.get("column"), Decimal(str(f["expected"])),
+         Decimal(str(f["actual"])))
+        for f in load(golden)["failures"])
+    assert failed == want
+    assert not [f for f in findings if f["status"] == "not_assessable"]

@@ -168,6 +168,17 @@ def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
     return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
+def _cell_under(regions: list[Region], x_range: tuple[float, float],
+                min_share: float = 0.0) -> Region | None:
+    """The region lying most under the column ``x_range`` (None if it covers less than
+    ``min_share`` of the column's width, or nothing of it)."""
+    cell = max(regions, key=lambda g: _overlap((g.x0, g.x1), x_range), default=None)
+    if cell is None:
+        return None
+    covered = _overlap((cell.x0, cell.x1), x_range)
+    return cell if covered > 0 and covered >= min_share * (x_range[1] - x_range[0]) else None
+
+
 def _regions_in_row(grid: Grid, row: int) -> list[Region]:
     return sorted((r for r in grid.regions if r.rows[0] <= row <= r.rows[1]),
                   key=lambda r: r.cols[0])
@@ -217,8 +228,8 @@ class _ActiveDisclosure:
                         f"{column.label!r} above it (page {grid.page})",
                         table=V.ACTIVE_DISCLOSURE, row=key, column=column.key, page=grid.page))
                     continue
-                cell = max(regions[1:], key=lambda g: _overlap((g.x0, g.x1), head[0]), default=None)
-                if cell is None or _overlap((cell.x0, cell.x1), head[0]) <= 0:
+                cell = _cell_under(regions[1:], head[0])
+                if cell is None:
                     ctx.reading.problems.append(Problem(
                         "cell.missing", f"table 二 row {key}: no cell under {column.label!r} "
                         f"(page {grid.page})", table=V.ACTIVE_DISCLOSURE, row=key,
@@ -253,35 +264,56 @@ class _HeaderPart:
     text: str
 
 
+class _BrokenHeaderTable:
+    """A table whose header Word may break across a page (rows may split there): the header
+    rows of a fragment without figures are kept and stacked over the next fragment's columns."""
+
+    label = ""
+    table = ""
+
+    def __init__(self):
+        self.columns: list = []
+        self.carried: list[_HeaderPart] = []
+
+    def _columns(self, grid: Grid, header_end: int, carried: list[_HeaderPart]) -> list:
+        raise NotImplementedError
+
+    def _ready(self, grid: Grid, header_end: int, has_header: bool, ctx: "_Context") -> bool:
+        """Update the columns from this fragment's header; False when there is nothing to read."""
+        if header_end >= grid.nrows:
+            self.carried = [_HeaderPart((g.x0, g.x1), g.rows[1], g.text) for g in grid.regions]
+            return False
+        if has_header or self.carried:
+            self.columns = self._columns(grid, header_end, self.carried) or self.columns
+            self.carried = []
+        if not self.columns:
+            ctx.reading.problems.append(Problem(
+                "table.unreadable", f"table {self.label} on page {grid.page}: its column "
+                "headers were not found", table=self.table, page=grid.page))
+            return False
+        return True
+
+
 # --- 三、收到和处理政府信息公开申请情况 --------------------------------------------------------
 
 _SIX = ("other_no_correction", "other_unpaid_fee", "other_other")
 
 
-class _Applications:
+class _Applications(_BrokenHeaderTable):
+    label = "三"
+    table = V.APPLICATIONS
+
     def __init__(self):
-        self.columns: list[tuple[tuple[float, float], str]] = []  # x range -> column key
-        self.carried: list[_HeaderPart] = []  # header of a fragment that had no rows yet
+        super().__init__()
         self.last_key: str | None = None
 
     def feed(self, grid: Grid, ctx: _Context) -> None:
         first_data = self._first_data_row(grid)
-        if first_data is None:
-            # only the header (or its top) before a page break: the rest follows
-            self.carried = [_HeaderPart((g.x0, g.x1), g.rows[1], g.text) for g in grid.regions]
-            return
-        if first_data > 0 or self.carried or not self.columns:
-            columns = self._header_columns(grid, first_data, self.carried)
-            if columns:
-                self.columns = columns
-            self.carried = []
-        if not self.columns:
-            ctx.reading.problems.append(Problem(
-                "table.unreadable", f"table 三 on page {grid.page}: its column headers "
-                "(自然人 … 总计) were not found", table=V.APPLICATIONS, page=grid.page))
+        header_end = grid.nrows if first_data is None else first_data
+        if not self._ready(grid, header_end, header_end > 0 or not self.columns, ctx):
             return
         value_x0 = min(x[0] for x, _ in self.columns) - 1
-        for r in range(first_data, grid.nrows):
+        for r in range(header_end, grid.nrows):
             regions = _regions_in_row(grid, r)
             labels = [g for g in regions if g.x1 <= value_x0 + 2]
             own = N("".join(g.text for g in labels if g.height == 1 or g.rows[0] == r == g.rows[1]))
@@ -296,8 +328,8 @@ class _Applications:
                 continue
             self.last_key = key
             for (x_range, column) in self.columns:
-                cell = max(values, key=lambda g: _overlap((g.x0, g.x1), x_range), default=None)
-                if cell is None or _overlap((cell.x0, cell.x1), x_range) < 0.5 * (x_range[1] - x_range[0]):
+                cell = _cell_under(values, x_range, min_share=0.5)
+                if cell is None:
                     ctx.reading.problems.append(Problem(
                         "cell.missing", f"table 三 row {key}: no cell under {column} "
                         f"(page {grid.page})", table=V.APPLICATIONS, row=key, column=column,
@@ -320,8 +352,7 @@ class _Applications:
                 return r
         return None
 
-    @staticmethod
-    def _header_columns(grid: Grid, first_data: int, carried: list[_HeaderPart]):
+    def _columns(self, grid: Grid, first_data: int, carried: list[_HeaderPart]):
         """Each grid column's key from its header leaf: the narrowest header region over it
         (with what stood above it on the page before, when the header was broken there)."""
         found = []
@@ -373,10 +404,12 @@ class _Applications:
 
 # --- 四、政府信息公开行政复议、行政诉讼情况 ----------------------------------------------------
 
-class _ReviewLitigation:
+class _ReviewLitigation(_BrokenHeaderTable):
+    label = "四"
+    table = V.REVIEW_LITIGATION
+
     def __init__(self):
-        self.columns: list[tuple[tuple[float, float], str, str]] = []  # x range, row, column
-        self.carried: list[_HeaderPart] = []  # header rows of a fragment that had no figures
+        super().__init__()
         self.data_rows = 0
 
     def unfinished(self, ctx: _Context) -> bool:
@@ -386,18 +419,7 @@ class _ReviewLitigation:
         header_rows = [r for r in range(grid.nrows)
                        if any(w in N(g.text) for g in _regions_in_row(grid, r) for w in _RL_HEADER_WORDS)]
         start = max(header_rows) + 1 if header_rows else 0
-        if start >= grid.nrows:
-            # Word broke the table inside its header: the rest of the header and the figures
-            # follow on the next page
-            self.carried = [_HeaderPart((g.x0, g.x1), g.rows[1], g.text) for g in grid.regions]
-            return
-        if header_rows or self.carried:
-            self.columns = self._columns(grid, start, self.carried) or self.columns
-            self.carried = []
-        if not self.columns:
-            ctx.reading.problems.append(Problem(
-                "table.unreadable", f"table 四 on page {grid.page}: its column headers "
-                "were not found", table=V.REVIEW_LITIGATION, page=grid.page))
+        if not self._ready(grid, start, bool(header_rows), ctx):
             return
         for r in range(start, grid.nrows):
             regions = [g for g in _regions_in_row(grid, r) if g.rows[0] == r]
@@ -412,13 +434,12 @@ class _ReviewLitigation:
                     page=grid.page))
                 return
             for x_range, row, column in self.columns:
-                cell = max(regions, key=lambda g: _overlap((g.x0, g.x1), x_range), default=None)
-                if cell is None or _overlap((cell.x0, cell.x1), x_range) <= 0:
+                cell = _cell_under(regions, x_range)
+                if cell is None:
                     continue
                 ctx.add(V.REVIEW_LITIGATION, row, column, cell, grid)
 
-    @staticmethod
-    def _columns(grid: Grid, header_end: int, carried: list[_HeaderPart]):
+    def _columns(self, grid: Grid, header_end: int, carried: list[_HeaderPart]):
         """Each figure column's (row key, column key) from the header regions stacked above it
         (on this page, and on the page before when the header was broken across pages)."""
         out = []
