@@ -44,3 +44,30 @@ def format_result(result: CrawlResult, verbose: bool = False) -> str:
 def format_dry_run(result: CrawlResult) -> str:
     """The listing ``gongkai crawl --source ID --dry-run`` prints."""
     return format_result(result, verbose=True)
+
+
+def run_for_cli(source_id: str, store_dir=None, con=None, dry_run: bool = True,
+                sources_path=None, demo_base: str | None = None, settings=None) -> tuple[CrawlResult, str]:
+    """What ``gongkai crawl --source ID [--dry-run]`` does: load the source, crawl, format.
+
+    A source whose list URLs use ``{demo}`` is crawled against the bundled demo portal, started
+    here on a free 127.0.0.1 port unless ``demo_base`` points at a running one.
+    """
+    from gongkai.crawl.crawler import crawl
+    from gongkai.crawl.sources import PLACEHOLDER, get_source
+
+    source = get_source(source_id, sources_path)
+    needs_demo = any(PLACEHOLDER.search(u) for u in source.list_urls)
+    portal = None
+    try:
+        if needs_demo:
+            if demo_base is None:
+                from gongkai.crawl.demo_portal import DemoPortal
+                portal = DemoPortal().start()
+                demo_base = portal.base_url
+            source = source.with_placeholders(demo=demo_base)
+        result = crawl(source, store_dir, con, dry_run=dry_run, settings=settings)
+    finally:
+        if portal is not None:
+            portal.stop()
+    return result, (format_dry_run(result) if dry_run else format_result(result))

@@ -113,7 +113,8 @@ class _Crawl:
         self.result = CrawlResult(source.id, run_id, dry_run, store.utcnow())
         self._pending_log: list[dict] = []
         self.fetcher = Fetcher(self.settings, log=self._pending_log.append)
-        self.page_hosts = source.hosts | {h.lower() for h in self.hints.get("allowed_hosts", [])}
+        self.last_failure: str | None = None
+        self.page_hosts = source.hosts | {h.lower() for h in self.hints.get("page_hosts", [])}
 
     # --- bookkeeping --------------------------------------------------------------------
 
@@ -131,6 +132,7 @@ class _Crawl:
 
     def fail(self, url: str, message: str) -> None:
         self.result.errors.append(f"{url}: {message}")
+        self.last_failure = message
 
     # --- pages --------------------------------------------------------------------------
 
@@ -194,46 +196,66 @@ class _Crawl:
 
     # --- the crawl ----------------------------------------------------------------------
 
-    def run(self) -> CrawlResult:
-        details: dict[str, discover.Link] = {}      # detail URL → link (title, referrer in .referrer)
-        referrers: dict[str, str] = {}
-        attachments: dict[str, tuple[discover.Link, str]] = {}  # URL → (link, referrer)
+    def drain(self, queue: deque) -> None:
+        while queue and len(self.visited) < self.settings.max_list_pages:
+            url = queue.popleft()
+            if url not in self.visited:
+                self.read_list_page(url, queue)
 
-        queue = deque((u, u, 0) for u in self.source.list_urls)  # (page, first list page, n)
-        visited: set[str] = set()
-        list_ok = 0
-        while queue and len(visited) < self.settings.max_list_pages:
-            url, origin, n = queue.popleft()
-            if url in visited:
+    def read_list_page(self, url: str, queue: deque) -> int:
+        """Read one list page: its report leads recorded, its further pages queued. Returns the
+        number of new leads (0 on failure)."""
+        self.visited.add(url)
+        page = self.fetch_page(url, "list")
+        if isinstance(page, _NotAPage):
+            self.fail(url, f"list page is not a web page ({page.fetched.body_skipped or 'a file'})")
+            return 0
+        if page is None:
+            return 0
+        self.list_ok += 1
+        doc, text, body, fetched = page
+        self.keep_page(url, body, fetched, "list", None, None)
+        new_leads = 0
+        for link in discover.links(doc, fetched.final_url, self.hints.get("list_selector")):
+            if not self.is_lead(link):
                 continue
-            visited.add(url)
-            page = self.fetch_page(url, "list")
-            if isinstance(page, _NotAPage):
-                self.fail(url, f"list page is not a web page ({page.fetched.body_skipped or 'a file'})")
-                continue
-            if page is None:
-                continue
-            list_ok += 1
-            doc, text, body, fetched = page
-            self.keep_page(url, body, fetched, "list", None, None)
-            new_leads = 0
-            for link in discover.links(doc, fetched.final_url, self.hints.get("list_selector")):
-                if not self.is_lead(link):
-                    continue
-                if discover.is_attachment(link):
-                    if link.url not in attachments:
-                        attachments[link.url] = (link, url)
-                        new_leads += 1
-                elif link.url not in details:
-                    details[link.url] = link
-                    referrers[link.url] = url
+            if discover.is_attachment(link):
+                if link.url not in self.attachments:
+                    self.attachments[link.url] = (link, url)
                     new_leads += 1
-            for nxt in discover.pagination(doc, fetched.final_url, text):
-                if nxt not in visited and self.on_site(nxt):
-                    queue.append((nxt, origin, n + 1))
-            pattern = self.hints.get("pagination_pattern")
-            if pattern and new_leads:
-                queue.append((discover.numbered_page(origin, pattern, n + 1), origin, n + 1))
+            elif link.url not in self.details:
+                self.details[link.url] = link
+                self.referrers[link.url] = url
+                new_leads += 1
+        for nxt in discover.pagination(doc, fetched.final_url, text):
+            if nxt not in self.visited and self.on_site(nxt):
+                queue.append(nxt)
+        return new_leads
+
+    def run(self) -> CrawlResult:
+        self.details: dict[str, discover.Link] = {}   # detail page URL → the link that named it
+        self.referrers: dict[str, str] = {}           # detail page URL → the list page it was on
+        self.attachments: dict[str, tuple[discover.Link, str]] = {}  # URL → (link, referrer)
+        self.visited: set[str] = set()
+        self.list_ok = 0
+        queue = deque(self.source.list_urls)
+        self.drain(queue)
+        pattern = self.hints.get("pagination_pattern")
+        if pattern:
+            # numbered pages the page itself does not link: try 1, 2, … until one fails or adds nothing
+            for origin in self.source.list_urls:
+                n = 0
+                while len(self.visited) < self.settings.max_list_pages:
+                    n += 1
+                    url = discover.numbered_page(origin, pattern, n)
+                    if url in self.visited:
+                        continue
+                    found = self.read_list_page(url, queue)
+                    self.drain(queue)
+                    if not found:
+                        break
+        details, referrers, attachments = self.details, self.referrers, self.attachments
+        list_ok = self.list_ok
         if list_ok == 0:
             self.result.error = "no list page could be fetched: " + "; ".join(self.result.errors[:3])
 
@@ -260,8 +282,7 @@ class _Crawl:
             return
         if page is None:
             self.result.documents.append(FoundDocument(
-                url, link.title, referrer, "html_page", None, status="error",
-                error=self.result.errors[-1].split(": ", 1)[-1]))
+                url, link.title, referrer, "html_page", None, status="error", error=self.last_failure))
             return
         doc, text, body, fetched = page
         title = discover.page_title(doc)

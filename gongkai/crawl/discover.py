@@ -97,11 +97,13 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
 
 
 def parse_html(text: str, base_url: str):
-    doc = lxml.html.document_fromstring(text or "<html></html>")
+    """The parsed page; hrefs stay as written (``#`` and ``javascript:`` must remain recognisable)."""
+    return lxml.html.document_fromstring(text or "<html></html>", base_url=base_url)
+
+
+def _base(doc, page_url: str) -> str:
     base = doc.find(".//base[@href]")
-    doc.make_links_absolute(urljoin(base_url, base.get("href")) if base is not None else base_url,
-                            resolve_base_href=False, handle_failures="ignore")
-    return doc
+    return urljoin(page_url, base.get("href").strip()) if base is not None else page_url
 
 
 def _clean(text: str | None) -> str:
@@ -132,6 +134,7 @@ def links(doc, base_url: str, selector: str | None = None) -> list[Link]:
     """
     seen: set[str] = set()
     out: list[Link] = []
+    base_url = _base(doc, base_url)
 
     def add(href: str | None, title: str) -> None:
         if not href:
@@ -161,12 +164,15 @@ def links(doc, base_url: str, selector: str | None = None) -> list[Link]:
 def pagination(doc, page_url: str, html_text: str) -> list[str]:
     """Further list pages: 下一页 links, numbered ``index_N.html`` links, the TRS createPageHTML pager."""
     found: list[str] = []
+    base = _base(doc, page_url)
     for a in doc.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.lower().startswith("javascript:"):
             continue
+        if href.startswith("#"):
+            continue
         text = _clean(a.text_content())
-        url = urldefrag(urljoin(page_url, href))[0]
+        url = urldefrag(urljoin(base, href))[0]
         if NEXT_PAGE_TEXT.match(text) or (NUMBERED_PAGE.search(urlsplit(url).path) and _same_dir(url, page_url)):
             found.append(url)
     m = TRS_PAGER.search(html_text)

@@ -115,7 +115,6 @@ class Fetcher:
         self._robots: dict[str, Protego | str] = {}
         self._robots_errors: dict[str, str] = {}
         self._robots_lock = threading.Lock()
-        self.requests_sent = 0
 
     def close(self) -> None:
         self.session.close()
@@ -184,14 +183,23 @@ class Fetcher:
                 return self._robots[key]
             robots_url = key + "/robots.txt"
             result = self._get_with_retries(robots_url, "robots", {})
+            for _ in range(self.settings.max_redirects):  # RFC 9309: follow a few redirects
+                location = result.headers.get("location")
+                if result.status not in (301, 302, 303, 307, 308) or not location:
+                    break
+                robots_url = urljoin(robots_url, location.strip())
+                target = urlsplit(robots_url)
+                if target.scheme not in ("http", "https") or not self.settings.host_allowed(target.hostname or ""):
+                    break
+                result = self._get_with_retries(robots_url, "robots", {})
             if result.error and result.status is None:
                 # Unreachable: say so plainly rather than pretending robots.txt forbade it.
                 verdict: Protego | str = f"unreachable: {result.error}"
             elif result.status is not None and 200 <= result.status < 300:
                 text = (result.body or b"").decode("utf-8", errors="replace")
                 verdict = Protego.parse(text)
-            elif result.status is not None and 400 <= result.status < 500:
-                verdict = Protego.parse("")  # no robots.txt: everything allowed
+            elif result.status is not None and 300 <= result.status < 500:
+                verdict = Protego.parse("")  # no robots.txt (or redirects going nowhere): allowed
             else:
                 # RFC 9309: a server error on robots.txt means "assume complete disallow".
                 verdict = f"refused: robots.txt answered {result.status or result.error}; assuming disallow"
@@ -244,7 +252,6 @@ class Fetcher:
             retry_after = None
             size = 0
             try:
-                self.requests_sent += 1
                 with self.session.get(url, headers=headers, stream=True, allow_redirects=False,
                                       timeout=(s.timeout, s.timeout)) as resp:
                     result.status = resp.status_code

@@ -13,7 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SOURCES = REPO_ROOT / "pipelines" / "sources.yaml"
 LEVELS = ("national", "province", "city", "county", "township", "department")
 HINT_KEYS = ("link_pattern", "title_pattern", "pagination_pattern", "content_selector",
-             "list_selector", "allowed_hosts")
+             "list_selector", "page_hosts")
 LIMIT_KEYS = ("delay", "timeout", "max_seconds", "max_bytes", "max_retries", "max_list_pages",
               "max_detail_pages")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -84,6 +84,8 @@ def _check(entry: dict, index: int) -> Source:
                 raise SourceError(f"{where}: hints.{key} is not a valid regular expression: {exc}") from None
     if "pagination_pattern" in hints and "{n}" not in hints["pagination_pattern"]:
         raise SourceError(f"{where}: hints.pagination_pattern must contain {{n}}, e.g. index_{{n}}.html")
+    if isinstance(hints.get("page_hosts"), str):
+        hints = {**hints, "page_hosts": [hints["page_hosts"]]}
     limits = entry.get("limits") or {}
     unknown = set(limits) - set(LIMIT_KEYS)
     if unknown:
