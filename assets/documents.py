@@ -3,7 +3,8 @@
 import dagster as dg
 
 from assets import steps
-from pipelines.resources import ReportFolderResource
+from assets.crawl import CRAWL_ASSETS
+from pipelines.resources import CrawlResource, ReportFolderResource, WarehouseResource
 
 GROUP = "reports"
 
@@ -11,21 +12,32 @@ GROUP = "reports"
 @dg.asset(
     group_name=GROUP,
     kinds={"pdf"},
-    description="The report PDFs (*.pdf) of the configured folders, each with its sha256. "
-                "Folders: `tests/fixtures/reports` and `tests/fixtures/real` by default; "
+    deps=[a.key for a in CRAWL_ASSETS],
+    description="The documents to check: the report PDFs (*.pdf) of the configured folders and "
+                "every report file the crawls stored, each with its sha256. Documents whose "
+                "bytes the warehouse already holds are marked settled and not extracted again "
+                "(only new or changed documents are). Folders: none for a crawl; "
+                "`tests/fixtures/reports` and `tests/fixtures/real` by default in the UI; "
                 "`$GONGKAI_REPORTS` or the `reports` resource config overrides them.",
 )
-def report_documents(context: dg.AssetExecutionContext,
-                     reports: ReportFolderResource) -> dg.Output[list[dict]]:
+def report_documents(context: dg.AssetExecutionContext, reports: ReportFolderResource,
+                     warehouse: WarehouseResource, crawl: CrawlResource) -> dg.Output[list[dict]]:
+    from warehouse import store
+
     folders = reports.resolved()
     documents, notes = steps.list_documents(folders)
+    with warehouse.connect(context.run.run_id) as con:
+        documents += steps.crawled_documents(con, crawl.store())
+        documents = steps.mark_settled(documents, store.settled_documents(con))
     for note in notes:
         context.log.warning(note)
     table = "\n".join(
-        ["| document | sha256 | bytes |", "|---|---|---|"]
-        + [f"| {d['name']} | `{(d['sha256'] or '')[:12]}` | {d['bytes']} |" for d in documents])
+        ["| document | sha256 | bytes | new |", "|---|---|---|---|"]
+        + [f"| {d['name']} | `{(d['sha256'] or '')[:12]}` | {d['bytes']} "
+           f"| {'' if d['settled'] else 'yes'} |" for d in documents])
     return dg.Output(documents, metadata={
         "documents": len(documents),
+        "new_or_changed": sum(not d["settled"] for d in documents),
         "folders": dg.MetadataValue.json([str(f) for f in folders]),
         "notes": dg.MetadataValue.json(notes),
         "listing": dg.MetadataValue.md(table),
@@ -44,7 +56,7 @@ def extracted_reports(context: dg.AssetExecutionContext,
                       report_documents: list[dict]) -> dg.Output[steps.Extraction]:
     extraction = steps.extract_documents(report_documents)
     for u in extraction.unreadable:
-        context.log.warning(f"cannot read {u['path']}: {u['reason']}")
+        context.log.info(f"not extracted: {u['path']}: {u['reason']}")
     problems = steps.problem_lines(extraction.reports)
     per_report = "\n".join(
         ["| document | agency | year | template | facts | problems |", "|---|---|---|---|---|---|"]
@@ -56,6 +68,7 @@ def extracted_reports(context: dg.AssetExecutionContext,
         + [f"| {u['path']} | {u['reason']} |" for u in extraction.unreadable])
     return dg.Output(extraction, metadata={
         "documents": len(report_documents),
+        "not_extracted_again": len(extraction.known),
         "reports": len(extraction.reports),
         "unreadable": len(extraction.unreadable),
         "facts": sum(len(r.facts) for r in extraction.reports),

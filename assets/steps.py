@@ -61,28 +61,66 @@ def list_documents(folders: list[Path]) -> tuple[list[dict], list[str]]:
 
 # --- extraction ------------------------------------------------------------------------------
 
+def crawled_documents(con, store_dir: Path) -> list[dict]:
+    """Every report file the crawls stored (one per content), with the URL it was found at.
+    Reads only (the sensor calls it on a read-only connection): no crawl yet, no tables."""
+    if not con.execute("SELECT 1 FROM information_schema.tables "
+                       "WHERE table_name = 'crawl_documents'").fetchone():
+        return []
+    rows = con.execute(
+        "SELECT d.sha256, d.path, d.format, d.size, list(DISTINCT u.url ORDER BY u.url) "
+        "FROM crawl_documents d JOIN crawl_urls u USING (sha256) WHERE u.role = 'report' "
+        "GROUP BY ALL ORDER BY 5"
+    ).fetchall()
+    return [{"path": str(store_dir / path), "name": urls[0].rsplit("/", 1)[-1], "sha256": sha,
+             "bytes": size, "sources": urls, "format": fmt}
+            for sha, path, fmt, size, urls in rows]
+
+
+def mark_settled(documents: list[dict], settled: set[str]) -> list[dict]:
+    """Flag the documents whose bytes the warehouse already holds (or found unreadable): they
+    are not extracted again, only their path or URL is recorded."""
+    return [{**d, "settled": d.get("sha256") in settled} for d in documents]
+
+
 @dataclass
 class Extraction:
-    """What extraction of a set of documents gave: the reports, and the documents it could not
-    read at all, each with its reason (these go to the warehouse's ``load_errors``)."""
+    """What extraction of a set of documents gave: the reports, the documents it could not
+    read at all, each with its reason (these go to the warehouse's ``load_errors``), and the
+    documents it did not read again because their bytes are known."""
 
     reports: list[Report] = field(default_factory=list)
     unreadable: list[dict] = field(default_factory=list)  # {path, sha256, reason}
+    known: list[dict] = field(default_factory=list)  # {path, sha256, sources}
+    # path -> the paths or URLs the bytes were found at (a crawled file: its URLs)
+    sources: dict[str, list[str]] = field(default_factory=dict)
 
 
 def extract_documents(documents: list[dict]) -> Extraction:
-    """``extract_report`` for every document; an unreadable one is recorded, the rest go on."""
+    """``extract_report`` for every new document; an unreadable one is recorded, the rest go on."""
     from gongkai.extract import extract_report
 
     out = Extraction()
     for doc in documents:
+        sources = doc.get("sources") or [doc["path"]]
+        source = sources[0]
+        if doc.get("settled"):
+            out.known.append({"path": doc["path"], "sha256": doc["sha256"], "sources": sources})
+            continue
+        if doc.get("format") not in (None, "pdf"):
+            # stored and recorded by the crawl; the tables are read from PDFs only
+            out.unreadable.append({"path": source, "sha256": doc.get("sha256"),
+                                   "reason": f"a {doc['format']} report: only PDF reports are "
+                                             "extracted (the file is kept in the crawl store)"})
+            continue
         try:
             out.reports.append(extract_report(doc["path"]))
+            out.sources[doc["path"]] = sources
         except UnreadableDocument as e:
-            out.unreadable.append({"path": doc["path"], "sha256": doc.get("sha256"),
+            out.unreadable.append({"path": source, "sha256": doc.get("sha256"),
                                    "reason": e.reason})
         except Exception as e:  # a bug of ours on one document must not stop the others
-            out.unreadable.append({"path": doc["path"], "sha256": doc.get("sha256"),
+            out.unreadable.append({"path": source, "sha256": doc.get("sha256"),
                                    "reason": f"extraction failed: {type(e).__name__}: {e}"})
     return out
 
@@ -110,13 +148,19 @@ def load_extraction(con, extraction: Extraction) -> dict:
 
     loaded, errors = [], []
     for report in extraction.reports:
+        source, *also = extraction.sources.get(report.document.path, [report.document.path])
         try:
-            loaded.append(store.load_report(con, report, report.document.path))
+            loaded.append(store.load_report(con, report, source))
         except Exception as e:
             reason = f"load failed: {type(e).__name__}: {e}"
-            store.record_load_error(con, report.document.path, reason,
-                                    sha256=report.document.sha256)
-            errors.append({"path": report.document.path, "reason": reason})
+            store.record_load_error(con, source, reason, sha256=report.document.sha256)
+            errors.append({"path": source, "reason": reason})
+            continue
+        for other in also:  # the same bytes at another URL: one document, one more source
+            store.add_source(con, report.document.sha256, other)
+    for known in extraction.known:
+        for source in known["sources"]:
+            store.add_source(con, known["sha256"], source)
     for u in extraction.unreadable:
         store.record_load_error(con, u["path"], u["reason"], sha256=u.get("sha256"))
         errors.append({"path": u["path"], "reason": u["reason"]})

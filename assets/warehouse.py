@@ -24,7 +24,7 @@ def warehouse_reports(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         result = steps.load_extraction(con, extracted_reports)
         summary = store.summary(con)
     for e in result["errors"]:
-        context.log.warning(f"load error recorded: {e['path']}: {e['reason']}")
+        context.log.info(f"load error recorded: {e['path']}: {e['reason']}")
     errors = "\n".join(["| document | reason |", "|---|---|"]
                        + [f"| {e['path']} | {e['reason']} |" for e in result["errors"]])
     return dg.MaterializeResult(metadata={

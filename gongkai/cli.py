@@ -28,6 +28,23 @@ def main() -> None:
 
 # --- gongkai run -----------------------------------------------------------------------------
 
+# the instance of `gongkai run` and `dagster dev`: one op per pool at a time (pools are portal
+# hosts: one request at a time per host across runs), one run at a time (one warehouse writer,
+# see warehouse/snapshot.py), failed runs retried
+INSTANCE_CONFIG = """\
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1
+  runs:
+    max_concurrent_runs: 1
+run_retries:
+  enabled: true
+  max_retries: 2
+"""
+
+
 def _dagster_home() -> Path:
     """DAGSTER_HOME, set to <repo>/.dagster_home when unset, so `dagster dev` shows our runs."""
     home = os.environ.get("DAGSTER_HOME")
@@ -38,34 +55,48 @@ def _dagster_home() -> Path:
     path.mkdir(parents=True, exist_ok=True)
     config = path / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+        config.write_text(INSTANCE_CONFIG)
     return path
 
 
 @main.command()
+@click.option("--source", "sources", multiple=True, metavar="ID",
+              help="Crawl this portal of pipelines/sources.yaml (repeatable). Default: the "
+                   "bundled demo portal, served on 127.0.0.1 for the run.")
 @click.option("--reports", "reports", multiple=True,
               type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of report PDFs (repeatable). Default: $GONGKAI_REPORTS, else "
-                   "tests/fixtures/reports and tests/fixtures/real.")
+              help="Check the PDFs of this folder instead of crawling (repeatable).")
 @click.option("--warehouse", "warehouse_path", type=click.Path(dir_okay=False, path_type=Path),
               help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's step log.")
-def run(reports: tuple[Path, ...], warehouse_path: Path | None, verbose: bool) -> None:
-    """Run the whole pipeline (Dagster job check_reports_job) and summarise the warehouse."""
+def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Path | None,
+        verbose: bool) -> None:
+    """Crawl, extract, check and publish through Dagster, then summarise the warehouse."""
     home = _dagster_home()
 
     import dagster as dg
 
+    from assets.crawl import CRAWL_ASSETS
+    from gongkai.crawl import load_sources
     from pipelines.definitions import defs
-    from pipelines.resources import WarehouseResource, default_report_folders
+    from pipelines.jobs import CHECK
+    from pipelines.resources import WarehouseResource
     from warehouse import store
 
-    folders = [str(p.expanduser().resolve()) for p in reports] or default_report_folders()
+    folders = [str(p.expanduser().resolve()) for p in reports]
+    if not folders and not sources:
+        sources = ("demo",)
+    known = load_sources()
+    unknown = [s for s in sources if s not in known]
+    if unknown:
+        raise click.UsageError(f"no source {', '.join(unknown)} in pipelines/sources.yaml "
+                               f"(known: {', '.join(known)})")
+    job = "crawl_and_check_job" if sources else "check_reports_job"
+    crawl_keys = [a.key for a in CRAWL_ASSETS if a.metadata_by_key[a.key]["source"] in sources]
+    selection = crawl_keys + list(CHECK.resolve(defs.resolve_asset_graph()))
     wpath = str(warehouse_path.expanduser().resolve()) if warehouse_path else None
     if wpath is None and os.environ.get("GONGKAI_WAREHOUSE"):
         wpath = str(Path(os.environ["GONGKAI_WAREHOUSE"]).expanduser().resolve())
-    if wpath:
-        Path(wpath).parent.mkdir(parents=True, exist_ok=True)
     run_config = {
         "resources": {
             "warehouse": {"config": {"path": wpath}},
@@ -73,46 +104,31 @@ def run(reports: tuple[Path, ...], warehouse_path: Path | None, verbose: bool) -
         },
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "WARNING"}}},
     }
-    click.echo(f"gongkai: running {JOB} over {', '.join(folders)}", err=True)
+    what = (f"crawling {', '.join(sources)}" if sources else "") + (
+        f"{' and ' if sources else ''}checking {', '.join(folders)}" if folders else "")
+    click.echo(f"gongkai: {job}: {what}", err=True)
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def(JOB).execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False)
+        result = defs.resolve_job_def(job).execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False,
+            asset_selection=selection)
         checks = result.get_asset_check_evaluations()
         run_id = result.run_id
 
-    warehouse = WarehouseResource(path=wpath)
-    location = warehouse.location()
-    summary = None
+    location = WarehouseResource(path=wpath).location()
+    click.echo(f"\nRun {run_id} of {job} {'succeeded' if result.success else 'FAILED'}.")
+    click.echo(f"Warehouse: {location}")
     if Path(location).exists():
         con = store.connect(location, read_only=True)
         try:
-            summary = store.summary(con)
-            load_errors = con.execute(
-                "SELECT DISTINCT path, reason FROM load_errors ORDER BY path, reason").fetchall()
+            click.echo(warehouse_summary(con, run_id))
         finally:
             con.close()
-
-    status = "succeeded" if result.success else "FAILED"
-    click.echo(f"\nRun {run_id} of {JOB} {status}.")
-    click.echo(f"Warehouse: {location}")
-    if summary is not None:
-        click.echo(f"  documents:                {summary.get('documents')}")
-        click.echo(f"  reports:                  {summary.get('reports')}")
-        click.echo(f"  facts:                    {summary.get('facts')}")
-        failed = summary.get("failed_rules", summary.get("failed_rule_instances"))
-        click.echo(f"  failed rule instances:    {failed}")
-        click.echo(f"  load errors:              {summary.get('load_errors')}")
-        seen = set()
-        for path, reason in load_errors:
-            if path not in seen:
-                seen.add(path)
-                click.echo(f"    - {path}: {reason}")
     if checks:
         click.echo("Asset checks:")
         for c in sorted(checks, key=lambda c: (c.asset_key.to_user_string(), c.check_name)):
             verdict = "passed" if c.passed else f"failed ({c.severity.value})"
             click.echo(f"  {c.asset_key.to_user_string()}/{c.check_name}: {verdict}")
-    click.echo("Dagster UI (run history, assets, checks):")
+    click.echo("Dagster UI (run history, assets, checks, the nightly schedule and the sensor):")
     click.echo(f"  cd {REPO_ROOT} && DAGSTER_HOME={home} .venv/bin/dagster dev")
     click.echo("  then open http://127.0.0.1:3000")
     click.echo("Query the warehouse (see warehouse/README.md), e.g.:")
@@ -123,6 +139,78 @@ def run(reports: tuple[Path, ...], warehouse_path: Path | None, verbose: bool) -
         raise click.ClickException(
             f"run {run_id} failed" + (f" in step(s) {', '.join(failed)}" if failed else "")
             + f"; see the Dagster UI (DAGSTER_HOME={home}) for the log")
+
+
+def warehouse_summary(con, run_id: str) -> str:
+    """What the warehouse holds, what this run's crawls found, and failures by rule."""
+    from warehouse import store
+
+    s = store.summary(con)
+    lines = [f"  documents:                {s['documents']}",
+             f"  reports:                  {s['reports']}",
+             f"  facts:                    {s['facts']}",
+             f"  failed rule instances:    {s['failed_rule_instances']}",
+             f"  load errors:              {s['load_errors']}"]
+    by_rule = con.execute(
+        "SELECT rule, count(*) FILTER (WHERE status = 'fail'), count(*) FROM rule_results "
+        "GROUP BY rule ORDER BY rule").fetchall()
+    if by_rule:
+        lines.append("Failures by rule (instances failed / checked):")
+        lines += [f"  {rule:<30} {failed:>4} / {total}" for rule, failed, total in by_rule]
+    tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables")
+              .fetchall()}
+    if "crawl_runs" in tables:
+        crawls = con.execute(
+            "SELECT source_id, pages_seen, documents_found, new, changed, unchanged, errors, error "
+            "FROM crawl_runs WHERE run_id LIKE ? ORDER BY source_id", [f"{run_id}:%"]).fetchall()
+        if crawls:
+            lines.append("Crawled this run (pages seen, documents found: new / changed / "
+                         "unchanged, errors):")
+            for src, pages, found, new, changed, same, errors, error in crawls:
+                lines.append(f"  {src}: {pages} pages, {found} documents: {new} new / {changed} "
+                             f"changed / {same} unchanged, {errors} errors"
+                             + (f" — {error.splitlines()[0]}" if error else ""))
+            # each URL's last request of this run, where it ended in failure (a 429 retried
+            # into a 200 is no failure; "not a page … taken as a report file" is a note)
+            failed = con.execute(
+                "SELECT url, coalesce(error, 'HTTP ' || status) FROM crawl_log "
+                "WHERE run_id LIKE ? QUALIFY row_number() OVER (PARTITION BY url "
+                "ORDER BY time DESC) = 1 AND (status >= 400 OR (error IS NOT NULL "
+                "AND error NOT LIKE 'not a page%')) ORDER BY url", [f"{run_id}:%"]).fetchall()
+            lines += [f"    ! {url}: {why}" for url, why in failed]
+    errors = con.execute("SELECT path, any_value(reason) FROM load_errors GROUP BY path "
+                         "ORDER BY path").fetchall()
+    if errors:
+        lines.append("Documents not extracted (recorded in load_errors):")
+        lines += [f"  - {path}: {reason}" for path, reason in errors]
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--source", "source_id", required=True, metavar="ID",
+              help="A portal of pipelines/sources.yaml.")
+@click.option("--dry-run", is_flag=True,
+              help="List what would be fetched: list and detail pages are read, report files "
+                   "are not downloaded, nothing is stored.")
+@click.option("--warehouse", "warehouse_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def crawl(ctx: click.Context, source_id: str, dry_run: bool, warehouse_path: Path | None) -> None:
+    """Crawl one portal: with --dry-run, show what would be fetched; without, run it through
+    the whole pipeline (as `gongkai run --source ID`)."""
+    if not dry_run:
+        ctx.invoke(run, sources=(source_id,), reports=(), warehouse_path=warehouse_path,
+                   verbose=False)
+        return
+    from gongkai.crawl import SourceError
+    from gongkai.crawl.cli_support import run_for_cli
+
+    try:
+        result, text = run_for_cli(source_id, dry_run=True)
+    except SourceError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(text)
+    if result.error:
+        sys.exit(1)
 
 
 # --- gongkai check ---------------------------------------------------------------------------

@@ -1,8 +1,7 @@
-"""The gongkai code location. Assembles only: assets, checks, jobs and resources are defined in
-their own modules (``assets/``, ``pipelines/jobs.py``, ``pipelines/resources.py``).
+"""The gongkai code location. Assembles only: assets, checks, jobs, schedules, sensors and
+resources are defined in their own modules (``assets/``, ``pipelines/``).
 
-Steps run in one process (``in_process_executor``): DuckDB allows one writer process, and the
-graph is a chain anyway.
+Steps run in one process (``in_process_executor``): DuckDB allows one writer process.
 """
 
 from __future__ import annotations
@@ -10,15 +9,19 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import documents, findings, warehouse
+from assets.crawl import CRAWL_ASSETS
 from pipelines.jobs import JOBS
 from pipelines.resources import make_resources
+from pipelines.schedules import SCHEDULES
+from pipelines.sensors import SENSORS
 
 defs = dg.Definitions(
-    assets=[documents.report_documents, documents.extracted_reports,
-            warehouse.warehouse_reports, findings.rule_findings,
-            findings.published_warehouse],
+    assets=[*CRAWL_ASSETS, documents.report_documents, documents.extracted_reports,
+            warehouse.warehouse_reports, findings.rule_findings, findings.published_warehouse],
     asset_checks=[warehouse.facts_integrity],
     jobs=JOBS,
+    schedules=SCHEDULES,
+    sensors=SENSORS,
     resources=make_resources(),
     executor=dg.in_process_executor,
 )

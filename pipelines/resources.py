@@ -76,9 +76,35 @@ class ReportFolderResource(dg.ConfigurableResource):
         return out
 
 
+class CrawlResource(dg.ConfigurableResource):
+    """Where crawled bytes are kept, and how to reach the bundled demo portal.
+
+    ``store_dir``: the content-addressed store (``warehouse/store`` by default, or
+    ``$GONGKAI_STORE``). ``demo_base``: the base URL of a running demo portal; when empty, a crawl
+    of the ``demo`` source starts one on 127.0.0.1 for its own duration. ``delay``: seconds
+    between requests to one host instead of the default (a source's ``limits`` still win).
+    """
+
+    store_dir: str | None = None
+    demo_base: str | None = None
+    delay: float | None = None
+
+    def store(self) -> Path:
+        path = self.store_dir or os.environ.get("GONGKAI_STORE") or "warehouse/store"
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else REPO_ROOT / p
+
+    def settings(self):
+        """Crawl settings; the source's own ``limits`` are applied over them by the crawler."""
+        from gongkai.crawl import CrawlSettings
+
+        return CrawlSettings() if self.delay is None else CrawlSettings(delay=self.delay)
+
+
 def make_resources() -> dict[str, dg.ConfigurableResource]:
     """The resources of the code location, with defaults from the environment."""
     return {
         "warehouse": WarehouseResource(path=default_warehouse_path()),
         "reports": ReportFolderResource(folders=default_report_folders()),
+        "crawl": CrawlResource(),
     }

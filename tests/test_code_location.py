@@ -20,12 +20,47 @@ def graph():
     return defs.resolve_asset_graph()
 
 
+CRAWLS = {dg.AssetKey(f"crawl_{s}") for s in (
+    "hlj_gxt", "huaian_city", "shanghai_city", "jiangsu_province", "beijing_city",
+    "gov_cn_state_council", "demo")}
+
+
 def test_asset_keys(graph):
-    assert graph.get_all_asset_keys() == {DOCS, EXTRACTED, WAREHOUSE, FINDINGS, PUBLISHED}
+    assert graph.get_all_asset_keys() == {DOCS, EXTRACTED, WAREHOUSE, FINDINGS, PUBLISHED} | CRAWLS
+
+
+def test_one_crawl_asset_per_source_each_in_its_hosts_pool(graph):
+    from assets.crawl import CRAWL_ASSETS
+    from gongkai.crawl import load_sources
+
+    sources = load_sources()
+    assert {a.key for a in CRAWL_ASSETS} == CRAWLS
+    pools = {}
+    for asset in CRAWL_ASSETS:
+        source = sources[asset.metadata_by_key[asset.key]["source"]]
+        assert graph.get(asset.key).group_name == "crawl"
+        assert asset.op.retry_policy is not None and asset.op.retry_policy.max_retries >= 1
+        pools[source.id] = asset.op.pool
+    assert pools["demo"] == "crawl_host_127_0_0_1"
+    assert pools["huaian-city"] == \
+        "crawl_host_www_huaian_gov_cn"
+    assert len(set(pools.values())) == len(pools)  # the sample sources are on distinct hosts
+
+
+def test_documents_wait_for_every_crawl(graph):
+    assert graph.get(DOCS).parent_keys == CRAWLS
+
+
+def test_nightly_schedule_and_sensor():
+    schedule = defs.resolve_schedule_def("nightly_crawl")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Asia/Shanghai"
+    assert schedule.job_name == "crawl_and_check_job"
+    sensor = defs.resolve_sensor_def("pending_documents_sensor")
+    assert sensor.job_name == "check_reports_job"
 
 
 def test_dependencies(graph):
-    assert graph.get(DOCS).parent_keys == set()
     assert graph.get(EXTRACTED).parent_keys == {DOCS}
     assert graph.get(WAREHOUSE).parent_keys == {EXTRACTED}
     assert graph.get(FINDINGS).parent_keys == {WAREHOUSE}
@@ -33,10 +68,10 @@ def test_dependencies(graph):
 
 
 def test_assets_are_described_and_grouped(graph):
-    for key in (DOCS, EXTRACTED, WAREHOUSE, FINDINGS, PUBLISHED):
+    for key in (DOCS, EXTRACTED, WAREHOUSE, FINDINGS, PUBLISHED, *CRAWLS):
         node = graph.get(key)
         assert node.description, key
-        assert node.group_name in ("reports", "warehouse"), key
+        assert node.group_name in ("crawl", "reports", "warehouse"), key
 
 
 def test_check_specs(graph):
@@ -54,16 +89,19 @@ def test_check_specs(graph):
 
 def test_resources():
     resources = defs.resources
-    assert set(resources) >= {"warehouse", "reports"}
+    assert set(resources) >= {"warehouse", "reports", "crawl"}
     folders = resources["reports"].folders
     assert any(f.endswith("tests/fixtures/reports") for f in folders) or folders
 
 
-def test_job_selects_whole_graph(graph):
-    job = defs.resolve_job_def("check_reports_job")
-    assert set(job.asset_layer.selected_asset_keys) == graph.get_all_asset_keys()
-    assert set(job.asset_layer.asset_graph.asset_check_keys) == graph.asset_check_keys
-    assert job.executor_def.name == "in_process"
+def test_jobs(graph):
+    crawl_and_check = defs.resolve_job_def("crawl_and_check_job")
+    assert set(crawl_and_check.asset_layer.selected_asset_keys) == graph.get_all_asset_keys()
+    check = defs.resolve_job_def("check_reports_job")
+    assert set(check.asset_layer.selected_asset_keys) == graph.get_all_asset_keys() - CRAWLS
+    for job in (crawl_and_check, check):
+        assert set(job.asset_layer.asset_graph.asset_check_keys) == graph.asset_check_keys
+        assert job.executor_def.name == "in_process"
 
 
 def test_dagster_loads_location_from_pyproject(tmp_path):

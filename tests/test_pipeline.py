@@ -10,7 +10,7 @@ import pytest
 
 from assets import documents, findings, warehouse
 from assets.steps import STATUTORY_RULES, check_name
-from pipelines.resources import ReportFolderResource, WarehouseResource
+from pipelines.resources import CrawlResource, ReportFolderResource, WarehouseResource
 from warehouse import store
 from tests.samples import three_samples, write_not_a_pdf
 
@@ -54,7 +54,8 @@ def run(folder, db):
         ALL,
         instance=dg.DagsterInstance.ephemeral(),
         resources={"warehouse": WarehouseResource(path=str(db)),
-                   "reports": ReportFolderResource(folders=[str(folder)])},
+                   "reports": ReportFolderResource(folders=[str(folder)]),
+                   "crawl": CrawlResource(store_dir=str(db.parent / "store"))},
         raise_on_error=False,
     )
 

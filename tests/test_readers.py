@@ -13,8 +13,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from assets.crawl import CRAWL_ASSETS
 from pipelines.definitions import defs
-from pipelines.resources import ReportFolderResource, WarehouseResource
+from pipelines.resources import CrawlResource, ReportFolderResource, WarehouseResource
 from warehouse import store
 
 pytestmark = pytest.mark.xdist_group("pipeline")
@@ -33,11 +34,13 @@ READER = textwrap.dedent("""
 
 
 def materialize(folder: Path, db: Path):
+    """check_reports_job's assets (no crawl) over ``folder``."""
     return dg.materialize(
-        [*defs.assets, *defs.asset_checks],
+        [a for a in defs.assets if a not in CRAWL_ASSETS] + list(defs.asset_checks),
         instance=dg.DagsterInstance.ephemeral(),
         resources={"warehouse": WarehouseResource(path=str(db)),
-                   "reports": ReportFolderResource(folders=[str(folder)])},
+                   "reports": ReportFolderResource(folders=[str(folder)]),
+                   "crawl": CrawlResource(store_dir=str(db.parent / "store"))},
         raise_on_error=False,
     )
 

@@ -7,7 +7,10 @@ there, and at the end renames the staging file over the published one. The renam
 a session opened before keeps reading the old file (its inode lives on until it closes), one
 opened after sees the whole run, never half of it. A run that fails publishes nothing.
 
-One run at a time writes a given warehouse (the Dagster job runs in one process).
+One run at a time writes a given warehouse: the instance runs one run at a time
+(``concurrency.runs.max_concurrent_runs: 1`` in .dagster_home/dagster.yaml). Should two runs
+overlap anyway, the second to publish finds that the published file changed since it took its
+copy and refuses (``StaleSnapshot``) instead of silently dropping the first run's work.
 """
 
 from __future__ import annotations
@@ -22,6 +25,17 @@ import duckdb
 STALE_AFTER_SECONDS = 24 * 3600
 
 
+class StaleSnapshot(RuntimeError):
+    """Another run published the warehouse after this run took its copy."""
+
+
+def _fingerprint(path: Path) -> str:
+    if not path.exists():
+        return "absent"
+    st = path.stat()
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
 def staging_path(published: Path, run_id: str) -> Path:
     return published.with_name(f".{published.name}.{run_id}.staging")
 
@@ -31,20 +45,29 @@ def prepare(published: Path, run_id: str) -> Path:
     staging = staging_path(published, run_id)
     if not staging.exists():
         published.parent.mkdir(parents=True, exist_ok=True)
+        base = _fingerprint(published)
         if published.exists():
             shutil.copyfile(published, staging)
+        staging.with_name(staging.name + ".base").write_text(base)
     return staging
 
 
 def publish(published: Path, run_id: str) -> Path:
     """Make the run's staging file the warehouse. Returns the published path."""
     staging = staging_path(published, run_id)
+    base_file = staging.with_name(staging.name + ".base")
+    base = base_file.read_text() if base_file.exists() else None
+    if base is not None and base != _fingerprint(published):
+        raise StaleSnapshot(
+            f"{published} was published by another run after run {run_id} copied it; "
+            f"this run's work is kept in {staging}: run again to include it")
     con = duckdb.connect(str(staging))
     try:
         con.execute("CHECKPOINT")  # everything in the file itself, no write-ahead log left
     finally:
         con.close()
     os.replace(staging, published)
+    base_file.unlink(missing_ok=True)
     _remove_stale(published)
     return published
 

@@ -90,9 +90,7 @@ def load_report(con, report: Report, source: str | None = None) -> dict:
             "LEFT JOIN reports r USING (document_id) WHERE d.sha256 = ?", [doc.sha256]
         ).fetchone()
         if known:
-            added = con.execute(
-                "INSERT INTO document_sources VALUES (?, ?, ?) ON CONFLICT DO NOTHING "
-                "RETURNING source", [doc.sha256, source, now]).fetchall()
+            added = _add_source(con, doc.sha256, source, now)
             con.execute("COMMIT")
             return {"status": "new_source" if added else "unchanged", "document_id": known[0],
                     "report_id": known[1], "facts": 0, "problems": 0, "supersedes": None}
@@ -136,6 +134,25 @@ def load_report(con, report: Report, source: str | None = None) -> dict:
     return {"status": "new_version" if previous else "loaded", "document_id": document_id,
             "report_id": report_id, "facts": len(facts), "problems": len(problems),
             "supersedes": previous[0] if previous else None}
+
+
+def _add_source(con, sha256: str, source: str, now: datetime) -> bool:
+    return bool(con.execute(
+        "INSERT INTO document_sources VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING source",
+        [sha256, source, now]).fetchall())
+
+
+def add_source(con, sha256: str, source: str) -> bool:
+    """Known bytes seen at another path or URL: one document, one more source. True if new."""
+    return _add_source(con, sha256, source, _now())
+
+
+def settled_documents(con) -> set[str]:
+    """The sha256 of every document already loaded, or already found unreadable: what a run
+    need not extract again (the same bytes read the same way)."""
+    return {row[0] for row in con.execute(
+        "SELECT sha256 FROM documents UNION SELECT sha256 FROM load_errors "
+        "WHERE sha256 IS NOT NULL").fetchall()}
 
 
 def _dedupe(report: Report):

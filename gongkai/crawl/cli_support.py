@@ -54,20 +54,9 @@ def run_for_cli(source_id: str, store_dir=None, con=None, dry_run: bool = True,
     here on a free 127.0.0.1 port unless ``demo_base`` points at a running one.
     """
     from gongkai.crawl.crawler import crawl
-    from gongkai.crawl.sources import PLACEHOLDER, get_source
+    from gongkai.crawl.demo_portal import reachable
+    from gongkai.crawl.sources import get_source
 
-    source = get_source(source_id, sources_path)
-    needs_demo = any(PLACEHOLDER.search(u) for u in source.list_urls)
-    portal = None
-    try:
-        if needs_demo:
-            if demo_base is None:
-                from gongkai.crawl.demo_portal import DemoPortal
-                portal = DemoPortal().start()
-                demo_base = portal.base_url
-            source = source.with_placeholders(demo=demo_base)
+    with reachable(get_source(source_id, sources_path), demo_base) as source:
         result = crawl(source, store_dir, con, dry_run=dry_run, settings=settings)
-    finally:
-        if portal is not None:
-            portal.stop()
     return result, (format_dry_run(result) if dry_run else format_result(result))

@@ -14,6 +14,7 @@ URL mapping, not copied.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email.utils
 import hashlib
 import mimetypes
@@ -322,3 +323,29 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+DEMO_PORT = 8731
+
+
+@contextlib.contextmanager
+def reachable(source, demo_base: str | None = None):
+    """``source`` with its ``{demo}`` placeholder filled: ``demo_base`` if given (a running
+    portal), else a portal started on 127.0.0.1 for the length of the block. Sources without
+    the placeholder come back unchanged."""
+    from gongkai.crawl.sources import PLACEHOLDER
+
+    if not any(PLACEHOLDER.search(u) for u in source.list_urls):
+        yield source
+    elif demo_base:
+        yield source.with_placeholders(demo=demo_base)
+    else:
+        try:  # the same address run after run, so the demo's URLs (and versions) stay the same
+            portal = DemoPortal(port=DEMO_PORT).start()
+        except OSError:  # taken: any free port
+            portal = DemoPortal().start()
+        try:
+            yield source.with_placeholders(demo=portal.base_url)
+        finally:
+            portal.stop()
+
