@@ -32,6 +32,7 @@ def main() -> None:
 # hosts: one request at a time per host across runs), one run at a time (one warehouse writer,
 # see warehouse/snapshot.py), failed runs retried
 INSTANCE_CONFIG = """\
+# written by gongkai (gongkai/cli.py): edit there, or delete this line to keep your own
 telemetry:
   enabled: false
 concurrency:
@@ -54,9 +55,21 @@ def _dagster_home() -> Path:
     path = Path(home)
     path.mkdir(parents=True, exist_ok=True)
     config = path / "dagster.yaml"
-    if not config.exists():
+    if not config.exists() or config.read_text().startswith("# written by gongkai"):
         config.write_text(INSTANCE_CONFIG)
     return path
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True)
+def ui(port: int) -> None:
+    """Open the Dagster UI (dagster dev on 127.0.0.1) on gongkai's instance: the run history,
+    the asset graph, the checks, the nightly schedule and the sensor."""
+    home = _dagster_home()
+    dagster = Path(sys.executable).with_name("dagster")
+    click.echo(f"DAGSTER_HOME={home}; open http://127.0.0.1:{port}", err=True)
+    os.chdir(REPO_ROOT)
+    os.execv(str(dagster), [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port)])
 
 
 @main.command()
@@ -129,8 +142,7 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
             verdict = "passed" if c.passed else f"failed ({c.severity.value})"
             click.echo(f"  {c.asset_key.to_user_string()}/{c.check_name}: {verdict}")
     click.echo("Dagster UI (run history, assets, checks, the nightly schedule and the sensor):")
-    click.echo(f"  cd {REPO_ROOT} && DAGSTER_HOME={home} .venv/bin/dagster dev")
-    click.echo("  then open http://127.0.0.1:3000")
+    click.echo(f"  {REPO_ROOT}/.venv/bin/gongkai ui     then open http://127.0.0.1:3000")
     click.echo("Query the warehouse (see warehouse/README.md), e.g.:")
     click.echo(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{location}', "
                "read_only=True).sql('FROM v_findings').show()\"")
