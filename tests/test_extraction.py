@@ -11,6 +11,8 @@ from gongkai.extract import extract_report
 from tests.golden import fact_key, golden_cases, load
 
 CASES = golden_cases()
+GOLDEN_RULES = ("applications.balance", "applications.outcome_sum",
+                "applications.applicant_sum", "review_litigation.total")
 IDS = [pdf.stem for pdf, _ in CASES]
 
 
@@ -66,7 +68,8 @@ def test_findings_from_the_pdf_equal_the_golden_failures(pdf, golden):
     golden file lists, with their expected and actual sums; no false failure from extraction."""
     from expectations import check_report
 
-    findings = check_report(extracted(pdf))
+    # the golden files list the failures of the four statutory arithmetic rules
+    findings = [f for f in check_report(extracted(pdf)) if f["rule"] in GOLDEN_RULES]
     failed = sorted(
         (f["rule"], f.get("row"), f.get("column"), Decimal(str(f["expected"])),
          Decimal(str(f["actual"])))
