@@ -10,6 +10,9 @@ _REPORT = r"政府信息公开(?:工作)?(?:年度)?(?:工作)?报告"
 _AGENCY_FIRST = re.compile(r"(?P<agency>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>20\d\d)\s*年度?\s*" + _REPORT)
 # "2019年上海市人民政府办公厅政府信息公开工作年度报告"
 _YEAR_FIRST = re.compile(r"(?P<year>20\d\d)\s*年度?\s*(?P<agency>[\u4e00-\u9fff（）()]{2,40}?)\s*" + _REPORT)
+# "XX区人民政府办公室政府信息公开工作年度报告（2023年度）"
+_YEAR_AFTER = re.compile(r"(?P<agency>[\u4e00-\u9fff]{2,40}?)\s*" + _REPORT
+                         + r"\s*[（(]\s*(?P<year>20\d\d)\s*年度?\s*[）)]")
 _PERIOD = re.compile(r"(20\d\d)\s*年\s*1\s*月\s*1\s*日\s*(?:至|到)\s*(?:20\d\d\s*年\s*)?12\s*月\s*31\s*日")
 # words that precede the agency in a title line but are not part of its name
 _LEADING = re.compile(r"^(?:关于|印发|发布)")
@@ -22,7 +25,7 @@ def identify(page_texts: list[str]) -> tuple[str | None, int | None]:
     joined = re.sub(r"\s*\n\s*", "", head)  # a title wrapped over two lines
     agency = year = None
     for text in (head, joined):
-        for pattern in (_AGENCY_FIRST, _YEAR_FIRST):
+        for pattern in (_AGENCY_FIRST, _YEAR_FIRST, _YEAR_AFTER):
             m = pattern.search(text)
             if m and not m.group("agency").endswith("年"):
                 agency = _LEADING.sub("", m.group("agency"))
