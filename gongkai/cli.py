@@ -142,7 +142,8 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
             verdict = "passed" if c.passed else f"failed ({c.severity.value})"
             click.echo(f"  {c.asset_key.to_user_string()}/{c.check_name}: {verdict}")
     click.echo("Dagster UI (run history, assets, checks, the nightly schedule and the sensor):")
-    click.echo(f"  {REPO_ROOT}/.venv/bin/gongkai ui     then open http://127.0.0.1:3000")
+    click.echo(f"  DAGSTER_HOME={home} {REPO_ROOT}/.venv/bin/gongkai ui")
+    click.echo("  then open http://127.0.0.1:3000")
     click.echo("Query the warehouse (see warehouse/README.md), e.g.:")
     click.echo(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{location}', "
                "read_only=True).sql('FROM v_findings').show()\"")
@@ -298,7 +299,12 @@ def report_text(report, findings: list[dict]) -> str:
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per file per line (document, agency, year, template, facts, "
                    "findings, problems).")
-def check(files: tuple[Path, ...], as_json: bool) -> None:
+@click.option("--html", "html_out", type=click.Path(path_type=Path), metavar="OUT",
+              help="Also write a readable HTML page (tables, findings in Chinese and English, "
+                   "the PDF pages with the failing cells boxed). One FILE: OUT is the page "
+                   "(or a folder to put FILE's page in); several: OUT is a folder, one "
+                   "<name>.html per file.")
+def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None:
     """Extract FILE(s) and check the statutory rules. No warehouse, no Dagster.
 
     Exits 0 when every file was read (whatever the rules found), 1 when a file could not be
@@ -309,7 +315,8 @@ def check(files: tuple[Path, ...], as_json: bool) -> None:
     from gongkai.extract import extract_report
     from gongkai.model import UnreadableDocument
 
-    unreadable = 0
+    html_paths = _html_paths(files, html_out) if html_out is not None else []
+    unreadable = unwritten = 0
     for i, path in enumerate(files):
         try:
             report = extract_report(path)
@@ -329,10 +336,43 @@ def check(files: tuple[Path, ...], as_json: bool) -> None:
             if i:
                 click.echo("")
             click.echo(report_text(report, findings))
+        if html_out is not None:
+            from gongkai.report_html import render_html
+
+            try:
+                written = render_html(report, findings, html_paths[i])
+            except Exception as e:  # the page of one file must not stop the others
+                unwritten += 1
+                click.echo(f"gongkai check: cannot write {html_paths[i]}: "
+                           f"{type(e).__name__}: {e}", err=True)
+            else:
+                click.echo(f"gongkai check: wrote {written}", err=True)
     if unreadable:
         click.echo(f"gongkai check: {unreadable} of {len(files)} file(s) could not be read",
                    err=True)
+    if unwritten:
+        click.echo(f"gongkai check: {unwritten} HTML page(s) could not be written", err=True)
+    if unreadable or unwritten:
         sys.exit(1)
+
+
+def _html_paths(files: tuple[Path, ...], out: Path) -> list[Path]:
+    """Where `check --html OUT` writes each file's page: OUT itself for one FILE (unless OUT is
+    a folder), else OUT/<file name>.html, made unique when two files share a name."""
+    if len(files) == 1 and not out.is_dir():
+        return [out]
+    if out.exists() and not out.is_dir():
+        raise click.UsageError(f"--html {out}: with several files OUT must be a folder")
+    used: set[str] = set()
+    paths = []
+    for f in files:
+        name, n = f.stem, 1
+        while name in used:
+            n += 1
+            name = f"{f.stem}-{n}"
+        used.add(name)
+        paths.append(out / f"{name}.html")
+    return paths
 
 
 def _sha256(path: Path) -> str | None:
@@ -353,6 +393,32 @@ def _unreadable(path: Path, reason: str, as_json: bool) -> None:
             "agency": None, "year": None, "template": None, "facts": [], "findings": [],
             "error": reason,
         }, ensure_ascii=False))
+
+
+# --- gongkai export --------------------------------------------------------------------------
+
+@main.command()
+@click.option("--format", "fmt", required=True, type=click.Choice(["parquet", "csv", "xlsx"]),
+              help="parquet or csv: one file per table; xlsx: one workbook, a sheet per table.")
+@click.option("--warehouse", "warehouse_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("export"), show_default=True, help="Folder to write into.")
+def export(fmt: str, warehouse_path: Path | None, out_dir: Path) -> None:
+    """Write the wide tables (v_active_disclosure, v_applications, v_review_litigation) and the
+    findings (v_findings) of the warehouse, opened read-only."""
+    from gongkai.export import ExportError
+    from gongkai.export import export as export_tables
+    from warehouse.store import default_path
+
+    path = (warehouse_path or default_path()).expanduser().resolve()
+    try:
+        written = export_tables(path, fmt, out_dir)
+    except ExportError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"Exported from {path}:")
+    for name, file, rows in written:
+        click.echo(f"  {name:<18} {rows:>7} rows  {file}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 A cell with no number (blank, "/", "—", "无") is None: the raw text says which, and nothing is
 turned into 0 here. Full-width digits and thousands separators are normalised; 本年增/减 keeps
-its sign; money is returned in 万元 whatever unit the report wrote.
+its sign (also written in words, "增加3" / "减少2"); a count may carry its unit ("12 件");
+money is returned in 万元 whatever unit the report wrote.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ NO_NUMBER = {"", "/", "／", "—", "——", "-", "－", "–", "无", "空", "
 
 _NUMBER = re.compile(r"^(?P<sign>[+\-]?)(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 _UNIT = re.compile(r"(万元|元)$")
+_COUNT_UNIT = re.compile(r"(?<=\d)(件|个|项|条)$")
 
 
 class CellValueError(ValueError):
@@ -45,6 +47,12 @@ def parse_cell(raw: str, kind: str = "count", default_unit: str = "万元") -> C
     if text in NO_NUMBER or set(text) <= {"-", "—", "/"}:
         return CellValue(None)
     unit = None
+    if kind == "signed":
+        # 本年增/减 written in words: "增加3" / "减少2" (or "增3" / "减2")
+        text = re.sub(r"^增(?:加)?(?=\d)", "+", text)
+        text = re.sub(r"^减(?:少)?(?=\d)", "-", text)
+    elif kind == "count":
+        text = _COUNT_UNIT.sub("", text)  # "12 件": the unit the column already means
     if kind == "money":
         m = _UNIT.search(text)
         if m:

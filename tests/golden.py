@@ -8,17 +8,22 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = FIXTURES / "golden"
-PDF_FOLDERS = (FIXTURES / "real", FIXTURES / "reports")
+# (golden files, the folders their PDFs are in): the real and generated fixtures, and the
+# stress set (layouts made another way: reportlab drawing, rotated pages, rows broken across
+# pages, units in cells …)
+SETS = ((GOLDEN, (FIXTURES / "real", FIXTURES / "reports")),
+        (FIXTURES / "stress" / "golden", (FIXTURES / "stress" / "reports",)))
 
 
 def golden_cases() -> list[tuple[Path, Path]]:
     """(pdf, golden json) for every golden file whose PDF is in the repository."""
     cases = []
-    for golden in sorted(GOLDEN.glob("*.json")):
-        pdf = next((folder / f"{golden.stem}.pdf" for folder in PDF_FOLDERS
-                    if (folder / f"{golden.stem}.pdf").exists()), None)
-        if pdf is not None:
-            cases.append((pdf, golden))
+    for golden_dir, pdf_dirs in SETS:
+        for golden in sorted(golden_dir.glob("*.json")):
+            pdf = next((folder / f"{golden.stem}.pdf" for folder in pdf_dirs
+                        if (folder / f"{golden.stem}.pdf").exists()), None)
+            if pdf is not None:
+                cases.append((pdf, golden))
     return cases
 
 

@@ -191,5 +191,5 @@ def test_run_prints_warehouse_summary(tmp_path, samples):
     assert "error-page.pdf: not a PDF" in out
     assert "failed rule instances:" in out
     assert "facts_integrity: passed" in out
-    assert f"DAGSTER_HOME={home}" in out and "dagster dev" in out
+    assert f"DAGSTER_HOME={home}" in out and "gongkai ui" in out
     assert (home / "history").exists()  # the run is in the persistent instance

@@ -19,6 +19,12 @@ def test_agency_and_year_from_the_title(first_page, agency, year):
     assert identify([first_page]) == (agency, year)
 
 
+def test_agency_from_the_sign_off_when_the_title_names_only_the_year():
+    pages = ["2022年度政府信息公开工作年度报告\n一、总体情况\n……",
+             "六、其他需要报告的事项\n无。\n苏州市吴中区水务局\n2023年1月16日\n"]
+    assert identify(pages) == ("苏州市吴中区水务局", 2022)
+
+
 def test_year_from_the_reporting_period_when_the_title_has_none():
     text = "政府信息公开工作年度报告\n报告所列统计期限自 2022 年 1 月 1 日至 2022 年 12 月 31 日。"
     assert identify([text]) == (None, 2022)

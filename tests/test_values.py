@@ -22,6 +22,11 @@ from gongkai.values import CellValueError, parse_cell
     ("5048 万元", "money", Decimal("5048"), "万元"),
     ("3940元", "money", Decimal("0.394"), "元"),
     ("100000", "money", Decimal("100000"), None),
+    ("12 件", "count", 12, None),
+    ("0件", "count", 0, None),
+    ("增加3", "signed", 3, None),
+    ("减少2", "signed", -2, None),
+    ("减2", "signed", -2, None),
 ])
 def test_cell_values_follow_the_spec(raw, kind, value, unit):
     parsed = parse_cell(raw, kind)
@@ -33,7 +38,7 @@ def test_money_in_yuan_when_the_header_says_so():
     assert parse_cell("3940", "money", default_unit="元").value == Decimal("0.394")
 
 
-@pytest.mark.parametrize("raw", ["12件", "1.5", "abc", "3 4 5x"])
+@pytest.mark.parametrize("raw", ["12元", "1.5", "abc", "3 4 5x", "件"])
 def test_text_that_is_not_a_count_is_refused(raw):
     with pytest.raises(CellValueError):
         parse_cell(raw, "count")

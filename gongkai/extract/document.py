@@ -81,7 +81,7 @@ def open_pdf(path: str | Path) -> OpenedPdf:
             page = pdf[index]
             textpage = page.get_textpage()
             page_texts.append(textpage.get_text_range())
-            glyphs.append(_glyphs(textpage))
+            glyphs.append(_glyphs(textpage, _to_displayed(page)))
             heights.append(page.get_height())
             textpage.close()
             page.close()
@@ -94,7 +94,19 @@ def open_pdf(path: str | Path) -> OpenedPdf:
     return OpenedPdf(document, page_texts, glyphs, heights)
 
 
-def _glyphs(textpage) -> list[Glyph]:
+def _to_displayed(page):
+    """PDFium gives character boxes in the page's own space; Camelot (and pdfplumber) work in
+    the space the page is shown in, turned by its /Rotate. The map from one to the other."""
+    left, bottom, right, top = page.get_mediabox()
+    width, height = right - left, top - bottom
+    turn = {0: lambda x, y: (x - left, y - bottom),
+            90: lambda x, y: (y - bottom, width - (x - left)),
+            180: lambda x, y: (width - (x - left), height - (y - bottom)),
+            270: lambda x, y: (height - (y - bottom), x - left)}
+    return turn[page.get_rotation() % 360]
+
+
+def _glyphs(textpage, to_displayed) -> list[Glyph]:
     out = []
     x, y = ctypes.c_double(), ctypes.c_double()
     for i in range(textpage.count_chars()):
@@ -106,12 +118,15 @@ def _glyphs(textpage) -> list[Glyph]:
             continue
         left, bottom, right, top = textpage.get_charbox(i, loose=False)
         pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, ctypes.byref(x), ctypes.byref(y))
+        (x0, y0), (x1, y1) = to_displayed(left, bottom), to_displayed(right, top)
+        glyph = Glyph(char, min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1),
+                      to_displayed(x.value, y.value)[1])
         if char.isspace():
-            # spaces have no outline; keep them (for "5048 万元") with the box height of the
-            # glyph before, so that they sort into its line
+            # spaces have no outline; keep them (for "5048 万元") in the line of the glyph
+            # before, with its height
             if not out:
                 continue
-            bottom, top = out[-1].bottom, out[-1].top
-            char = " "
-        out.append(Glyph(char, left, bottom, right, top, y.value))
+            glyph = Glyph(" ", glyph.left, out[-1].bottom, glyph.right, out[-1].top,
+                          out[-1].baseline)
+        out.append(glyph)
     return out

@@ -306,12 +306,16 @@ class _Applications(_BrokenHeaderTable):
     def __init__(self):
         super().__init__()
         self.last_key: str | None = None
+        self.last_row: dict | None = None  # the row read last: its key, labels and cells
+        self.fragments = 0
 
     def feed(self, grid: Grid, ctx: _Context) -> None:
         first_data = self._first_data_row(grid)
         header_end = grid.nrows if first_data is None else first_data
         if not self._ready(grid, header_end, header_end > 0 or not self.columns, ctx):
             return
+        continues = self.fragments > 0
+        self.fragments += 1
         value_x0 = min(x[0] for x, _ in self.columns) - 1
         for r in range(header_end, grid.nrows):
             regions = _regions_in_row(grid, r)
@@ -320,35 +324,74 @@ class _Applications(_BrokenHeaderTable):
             group = N("".join(g.text for g in labels if g.height > 1))
             key = self._row_key(own, group, ctx.template)
             values = [g for g in regions if g.x0 >= value_x0]
+            blank = not any(g.text.strip() for g in values)
+            if continues and r == header_end and blank and own and self.last_row and (
+                    key is None or key == self.last_row["key"]):
+                # Word let the row break across the page: the rest of its label, no figures
+                self._join_tail(own, group, ctx)
+                continue
             if key is None:
-                if own or group or any(g.text.strip() for g in values):
-                    ctx.reading.problems.append(Problem(
+                problem = None
+                if own or group or not blank:
+                    problem = Problem(
                         "row.unrecognised", f"table 三 row {own or group!r} on page {grid.page} "
-                        "matches no row of the template", table=V.APPLICATIONS, page=grid.page))
+                        "matches no row of the template", table=V.APPLICATIONS, page=grid.page)
+                    ctx.reading.problems.append(problem)
+                self.last_row = dict(key=None, own=own, group=group, values=values, grid=grid,
+                                     problem=problem)
                 continue
             self.last_key = key
-            for (x_range, column) in self.columns:
-                cell = _cell_under(values, x_range, min_share=0.5)
-                if cell is None:
-                    ctx.reading.problems.append(Problem(
-                        "cell.missing", f"table 三 row {key}: no cell under {column} "
-                        f"(page {grid.page})", table=V.APPLICATIONS, row=key, column=column,
-                        page=grid.page))
-                    continue
-                if column == "subtotal":
-                    continue
-                ctx.add(V.APPLICATIONS, key, column, cell, grid)
+            self.last_row = dict(key=key, own=own, group=group, values=values, grid=grid)
+            self._add_row(key, values, grid, ctx)
+
+    def _add_row(self, key: str, values: list[Region], grid: Grid, ctx: _Context) -> None:
+        for (x_range, column) in self.columns:
+            cell = _cell_under(values, x_range, min_share=0.5)
+            if cell is None:
+                ctx.reading.problems.append(Problem(
+                    "cell.missing", f"table 三 row {key}: no cell under {column} "
+                    f"(page {grid.page})", table=V.APPLICATIONS, row=key, column=column,
+                    page=grid.page))
+                continue
+            if column == "subtotal":
+                continue
+            ctx.add(V.APPLICATIONS, key, column, cell, grid)
+
+    def _join_tail(self, own: str, group: str, ctx: _Context) -> None:
+        """Join the label's rest to the row before the page break, and name that row anew
+        if the whole label says more ("1.申请人无正当理由逾" + "期不补正…" -> 逾期不补正)."""
+        last = self.last_row
+        key = self._row_key(last["own"] + own, last["group"] + group, ctx.template)
+        last["own"] += own
+        if key is None or key == last["key"]:
+            return
+        if last["key"] is None:  # unrecognised before the break, known now
+            if last["problem"] in ctx.reading.problems:
+                ctx.reading.problems.remove(last["problem"])
+            self._add_row(key, last["values"], last["grid"], ctx)
+        else:  # read under the key its first half suggested: move its cells
+            for fact in ctx.reading.facts:
+                if fact.table == V.APPLICATIONS and fact.row == last["key"]:
+                    ctx.seen.discard((fact.table, fact.row, fact.column))
+                    fact.row = key
+                    ctx.seen.add((fact.table, fact.row, fact.column))
+        last["key"] = self.last_key = key
 
     _ROW_WORDS = tuple(w for r in V.APP_ROWS if r.key != "total_processed" for w in r.match)
 
-    @classmethod
-    def _first_data_row(cls, grid: Grid) -> int | None:
-        """The first row holding a row label of the template or figures (the header has neither)."""
+    _HEADER_WORDS = ("申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构", "勾稽")
+
+    def _first_data_row(self, grid: Grid) -> int | None:
+        """The first row holding a row label of the template or figures (the header has neither).
+        On a continuation page any row but a repeated header is data: even the rest of a label
+        broken by the page, with neither a whole label word nor figures."""
         for r in range(grid.nrows):
             text = N("".join(g.text for g in _regions_in_row(grid, r) if g.rows[0] == r))
-            if "申请人情况" in text or "自然人" in text:
+            if any(w in text for w in self._HEADER_WORDS):
                 continue
-            if any(w in text for w in cls._ROW_WORDS) or re.search(r"\d", text):
+            if self.fragments and text:
+                return r
+            if any(w in text for w in self._ROW_WORDS) or re.search(r"\d", text):
                 return r
         return None
 
@@ -386,7 +429,9 @@ class _Applications(_BrokenHeaderTable):
                 # （六）其他处理 on its own (agencies also print it in a 2021 table)
                 if self.last_key in ("other_no_correction", "other_unpaid_fee"):
                     return "other_other"
-                if "其他处理" in text:
+                # only a label that is （六）其他处理 and nothing more makes a row the single
+                # （六）: an item of the 2021 group whose words we cannot read must not become it
+                if re.fullmatch(r"[六6]?其他处理", own) or (not own and "其他处理" in group):
                     return "other_handling"
         return None
 
