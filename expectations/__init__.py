@@ -1,6 +1,7 @@
-"""The statutory consistency rules: catalogue (rules.py), SQL (sql.py), GX (validate.py)."""
+"""The per-report rules: catalogue (rules.py), SQL (sql.py), GX (validate.py), README rendered
+from the catalogue (render_readme.py)."""
 
 from expectations.evaluate import check_report, evaluate, store
-from expectations.rules import RULES, Rule, rule
+from expectations.rules import CATALOGUE, RULES, Rule, rule
 
-__all__ = ["RULES", "Rule", "check_report", "evaluate", "rule", "store"]
+__all__ = ["CATALOGUE", "RULES", "Rule", "check_report", "evaluate", "rule", "store"]

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pandas as pd
 
 from gongkai.model import Report
-from expectations.rules import RULES, Rule
+from expectations.rules import BY_ID, RULES, Rule
 from expectations.sql import rule_sql
 from expectations.messages import message
 from expectations.validate import failing_instances
@@ -27,7 +27,8 @@ def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] =
              ) -> list[dict]:
     """Evaluate every rule instance of the given reports (all reports when None).
 
-    One finding per instance, in catalogue order, then report, then template order.
+    ``rules``: the four arithmetic rules by default; ``expectations.CATALOGUE`` for all.
+    One finding per instance, ordered by report, then catalogue order, then template order.
     """
     findings = []
     for rule in rules:
@@ -35,8 +36,9 @@ def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] =
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r)) for r in cursor.fetchall()]
         assessable = [i for i, r in enumerate(rows) if r["assessable"]]
+        measure = rule.measure
         frame = pd.DataFrame({"instance": assessable,
-                              "residual": [float(rows[i]["residual"]) for i in assessable]})
+                              measure: [float(rows[i][measure]) for i in assessable]})
         failing = failing_instances(rule, frame)
         for i, row in enumerate(rows):
             status = ("not_assessable" if not row["assessable"]
@@ -46,19 +48,26 @@ def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] =
     return findings
 
 
+# the instance key of a finding, by rule scope: (finding field, query column)
+_SCOPE_KEY = {"column": ("column", "column_key"), "row": ("row", "row_key"),
+              "table": ("table", "table_key")}
+
+
 def _finding(rule: Rule, row: dict, status: str) -> dict:
     operands = [{"table": o["table"], "row": o["row"], "column": o["column"],
                  "value": _number(o["value"]), "raw": o["raw"], "page": o["page"],
-                 "side": o["side"], "present": o["present"]} for o in row["operands"]]
-    scope = "column" if rule.scope == "column" else "row"
-    key = row["column_key" if scope == "column" else "row_key"]
-    finding = {
-        "report_id": row["report_id"], "rule": rule.id, "severity": rule.severity,
-        "status": status, scope: key,
+                 "side": o.get("side"), "present": o.get("present", True)}
+                for o in row["operands"] or []]
+    finding = {"report_id": row["report_id"], "rule": rule.id, "severity": rule.severity,
+               "status": status}
+    if rule.scope in _SCOPE_KEY:
+        field, column = _SCOPE_KEY[rule.scope]
+        finding[field] = row[column]
+    finding.update({
         "expected": _number(row["expected"]), "actual": _number(row["actual"]),
         "blank_involved": bool(row["blank_involved"]),
-    }
-    finding["message"] = message(rule, finding, operands)
+    })
+    finding["message"] = message(rule, finding, operands, row)
     finding["operands"] = [{k: o[k] for k in ("table", "row", "column", "value", "raw", "page")}
                            for o in operands]
     return finding
@@ -68,15 +77,15 @@ def store(con, findings: list[dict]) -> int:
     """Write findings to ``rule_results``, replacing earlier results of the same reports."""
     report_ids = sorted({f["report_id"] for f in findings})
     now = datetime.now().replace(microsecond=0)
-    by_id = {r.id: r for r in RULES}
     rows = []
     for f in findings:
-        rule = by_id.get(f["rule"])
+        rule = BY_ID.get(f["rule"])
         expected, actual = f["expected"], f["actual"]
         residual = None if expected is None or actual is None else \
             Decimal(str(expected)) - Decimal(str(actual))
         rows.append((f["report_id"], f["rule"], f["severity"], f["status"],
-                     rule.table if rule else None, f.get("row"), f.get("column"),
+                     f.get("table") or (rule.table if rule else None), f.get("row"),
+                     f.get("column"),
                      expected, actual, residual, f["blank_involved"], f["message"],
                      json.dumps(f["operands"], ensure_ascii=False), now))
     con.execute("BEGIN")
@@ -94,13 +103,16 @@ def store(con, findings: list[dict]) -> int:
     return len(rows)
 
 
-def check_report(report: Report) -> list[dict]:
-    """The rules for one report, without a warehouse file: an in-memory warehouse, same SQL."""
+def check_report(report: Report, rules: tuple[Rule, ...] = RULES) -> list[dict]:
+    """The rules for one report, without a warehouse file: an in-memory warehouse, same SQL.
+
+    ``rules``: as for :func:`evaluate` (``expectations.CATALOGUE`` for every rule).
+    """
     from warehouse.store import connect, load_report
 
     con = connect(":memory:")
     try:
         loaded = load_report(con, report, report.document.path)
-        return evaluate(con, [loaded["report_id"]])
+        return evaluate(con, [loaded["report_id"]], rules)
     finally:
         con.close()

@@ -1,4 +1,6 @@
-"""One DuckDB query per rule over ``facts``: per instance, each operand and the residual."""
+"""One DuckDB query per rule over ``facts`` and ``reports``, built from the rule's declared fields:
+per instance, its operands, ``expected``, ``actual`` and the measure GX asserts (``residual`` for
+sum rules, ``violations`` for the others). One builder per ``Rule.kind``."""
 
 from __future__ import annotations
 
@@ -39,14 +41,46 @@ def operand_spec(rule: Rule) -> list[tuple]:
     return out
 
 
+def _report_filter(rule: Rule, report_ids: list[int] | None, template: str = "template") -> str:
+    """WHERE clause on ``reports``: the given reports, the rule's templates and years.
+
+    A report without a template is read as 2021 (the template in force since 2021), one without
+    a year is always included.
+    """
+    conds = [f"coalesce({template}, '2021') IN ("
+             + ", ".join(_lit(t) for t in rule.templates) + ")"]
+    first, last = rule.years
+    if first is not None:
+        conds.append(f"(year IS NULL OR year >= {int(first)})")
+    if last is not None:
+        conds.append(f"(year IS NULL OR year <= {int(last)})")
+    if report_ids is not None:
+        conds.append("report_id IN (" + (", ".join(str(int(i)) for i in report_ids) or "NULL")
+                     + ")")
+    return "WHERE " + " AND ".join(conds)
+
+
 def rule_sql(rule: Rule, report_ids: list[int] | None = None) -> str:
-    """The query of ``rule``: one row per (report, instance key), failures not yet decided."""
+    """The query of ``rule``: one row per (report, instance), failures not yet decided.
+
+    Every query returns ``report_id``, ``rule``, the instance key (``column_key``, ``row_key``
+    or ``table_key``; none for per-report rules), ``operands`` (a list of structs),
+    ``expected``, ``actual``, the measure GX asserts (``residual`` or ``violations``),
+    ``blank_involved``, ``missing_involved`` and ``assessable``.
+    """
+    build = {"sum": _sum_sql, "cells": _cells_sql, "threshold": _threshold_sql,
+             "template": _template_sql}[rule.kind]
+    return build(rule, report_ids)
+
+
+def _sum_sql(rule: Rule, report_ids: list[int] | None = None) -> str:
     values = ",\n        ".join(
         "(" + ", ".join(_lit(v) for v in spec[:7]) + ", " + _lit(spec[7]) + ", "
         + _lit(spec[8]) + ")" for spec in operand_spec(rule))
-    where = ""
-    if report_ids is not None:
-        where = "WHERE report_id IN (" + (", ".join(str(int(i)) for i in report_ids) or "NULL") + ")"
+    where = _report_filter(rule, report_ids)
+    ok = "n_present > 0"
+    if rule.blank_policy == "not_assessable":
+        ok += " AND NOT blank_involved AND NOT missing_involved"
     key_col = "column_key" if rule.scope == "column" else "row_key"
     return f"""
 WITH rpt AS (
@@ -91,12 +125,147 @@ inst AS (
     FROM used GROUP BY report_id, key
 )
 SELECT report_id, {_lit(rule.id)} AS rule, key AS {key_col}, operands,
-       CASE WHEN n_present > 0 THEN coalesce(expected, 0) END AS expected,
-       CASE WHEN n_present > 0 THEN coalesce(actual, 0) END AS actual,
-       CASE WHEN n_present > 0 THEN coalesce(expected, 0) - coalesce(actual, 0) END AS residual,
-       blank_involved, missing_involved, n_present > 0 AS assessable
+       CASE WHEN {ok} THEN coalesce(expected, 0) END AS expected,
+       CASE WHEN {ok} THEN coalesce(actual, 0) END AS actual,
+       CASE WHEN {ok} THEN coalesce(expected, 0) - coalesce(actual, 0) END AS residual,
+       blank_involved, missing_involved, {ok} AS assessable
 FROM inst
 WHERE {"n_present > 0 OR (NOT table_present AND in_template)" if rule.instances == "present"
        else "TRUE"}
 ORDER BY report_id, key_pos
+"""
+
+
+def _values(rows: list[tuple]) -> str:
+    return ",\n        ".join("(" + ", ".join(_lit(v) for v in row) + ")" for row in rows)
+
+
+def _cell_positions() -> list[tuple]:
+    """(table, row, column, position): the template reading order, both templates merged."""
+    seen: dict[tuple, int] = {}
+    for template in ("2021", "2019"):
+        for cell in V.cells(template):
+            seen.setdefault(cell, len(seen))
+    return [(*cell, pos) for cell, pos in seen.items()]
+
+
+def _column_kinds() -> list[tuple]:
+    out = [(V.ACTIVE_DISCLOSURE, c.key, c.kind) for c in V.AD_COLUMNS.values()]
+    out += [(V.APPLICATIONS, c.key, c.kind) for c in V.APP_COLUMNS]
+    out += [(V.REVIEW_LITIGATION, c.key, c.kind) for c in V.RL_COLUMNS]
+    return out
+
+
+def _cells_sql(rule: Rule, report_ids: list[int] | None = None) -> str:
+    """Count (and list) the cells of ``params["kinds"]`` matching ``params["predicate"]``."""
+    per_table = rule.scope == "table"
+    kinds = "(" + ", ".join(_lit(k) for k in rule.param("kinds")) + ")"
+    tables = [(t, i) for i, t in enumerate(V.TABLES) if rule.table in (None, t)]
+    tbl = f"""tbl(table_name, table_pos) AS (
+    VALUES {_values(tables)}
+),""" if per_table else ""
+    return f"""
+WITH rpt AS (SELECT report_id FROM reports {_report_filter(rule, report_ids)}),
+{tbl}
+kinds(table_name, column_key, kind) AS (
+    VALUES
+        {_values(_column_kinds())}
+),
+pos(table_name, row_key, column_key, pos) AS (
+    VALUES
+        {_values(_cell_positions())}
+),
+cell AS (
+    SELECT f.report_id, f.table_name, f.row_key, f.column_key, f.value, f.raw, f.page,
+           coalesce(pos.pos, 1000000) AS pos,
+           coalesce(({rule.param("predicate")}), FALSE) AS hit,
+           (f.value IS NULL AND trim(coalesce(f.raw, '')) = '') AS blank
+    FROM facts f JOIN rpt USING (report_id)
+    JOIN kinds k ON k.table_name = f.table_name AND k.column_key = f.column_key
+         AND k.kind IN {kinds}
+    LEFT JOIN pos ON pos.table_name = f.table_name AND pos.row_key = f.row_key
+         AND pos.column_key = f.column_key
+    {"WHERE f.table_name = " + _lit(rule.table) if rule.table else ""}
+),
+inst AS (
+    SELECT rpt.report_id, {"tbl.table_name, tbl.table_pos," if per_table else ""}
+           count(c.report_id) AS n_cells,
+           count(c.report_id) FILTER (WHERE c.hit) AS n_hit,
+           count(c.report_id) FILTER (WHERE c.blank) AS n_blank,
+           list({{'table': c.table_name, 'row': c.row_key, 'column': c.column_key,
+                 'value': c.value, 'raw': c.raw, 'page': c.page}}
+                ORDER BY c.pos, c.table_name, c.row_key, c.column_key)
+                FILTER (WHERE c.hit) AS operands
+    FROM rpt {"CROSS JOIN tbl" if per_table else ""}
+    LEFT JOIN cell c ON c.report_id = rpt.report_id
+         {"AND c.table_name = tbl.table_name" if per_table else ""}
+    GROUP BY ALL
+)
+SELECT report_id, {_lit(rule.id)} AS rule, {"table_name AS table_key," if per_table else ""}
+       operands, n_cells, n_blank,
+       CASE WHEN n_cells > 0 THEN 0 END AS expected,
+       CASE WHEN n_cells > 0 THEN n_hit END AS actual,
+       CASE WHEN n_cells > 0 THEN n_hit END AS violations,
+       n_blank > 0 AS blank_involved, FALSE AS missing_involved, n_cells > 0 AS assessable
+FROM inst
+ORDER BY report_id{", table_pos" if per_table else ""}
+"""
+
+
+def _threshold_sql(rule: Rule, report_ids: list[int] | None = None) -> str:
+    """One cell per report against an upper limit chosen by the agency's name."""
+    table, row, column = rule.param("cell")
+    pattern = _lit(rule.param("government_pattern"))
+    zero = rule.blank_policy == "zero"
+    value = "coalesce(value, 0)" if zero else "value"
+    ok = "present" if zero else "value IS NOT NULL"
+    return f"""
+WITH rpt AS (SELECT report_id, agency FROM reports {_report_filter(rule, report_ids)}),
+inst AS (
+    SELECT rpt.report_id, f.value, f.raw, f.page, f.report_id IS NOT NULL AS present,
+           CASE WHEN rpt.agency IS NULL OR regexp_matches(rpt.agency, {pattern})
+                THEN {int(rule.param("limit"))} ELSE {int(rule.param("limit_local"))} END AS lim,
+           CASE WHEN rpt.agency IS NULL OR regexp_matches(rpt.agency, {pattern})
+                THEN 'government' ELSE 'local' END AS level
+    FROM rpt LEFT JOIN facts f ON f.report_id = rpt.report_id AND f.table_name = {_lit(table)}
+         AND f.row_key = {_lit(row)} AND f.column_key = {_lit(column)}
+)
+SELECT report_id, {_lit(rule.id)} AS rule, level,
+       [{{'table': {_lit(table)}, 'row': {_lit(row)}, 'column': {_lit(column)}, 'value': value,
+         'raw': raw, 'page': page, 'present': present}}] AS operands,
+       CASE WHEN {ok} THEN lim END AS expected,
+       CASE WHEN {ok} THEN {value} END AS actual,
+       CASE WHEN {ok} THEN ({value} >= lim)::INTEGER END AS violations,
+       present AND value IS NULL AS blank_involved, NOT present AS missing_involved,
+       {ok} AS assessable
+FROM inst
+ORDER BY report_id
+"""
+
+
+def _template_sql(rule: Rule, report_ids: list[int] | None = None) -> str:
+    """The report's template against the template of its year (``params["by_year"]``)."""
+    whens = " ".join(
+        f"WHEN year >= {int(first)}" + (f" AND year <= {int(last)}" if last is not None else "")
+        + f" THEN {int(template)}" for first, last, template in rule.param("by_year"))
+    return f"""
+WITH rpt AS (
+    SELECT report_id, year, TRY_CAST(template AS INTEGER) AS template,
+           CASE {whens} END AS expected
+    FROM reports {_report_filter(rule, report_ids)}
+)
+SELECT report_id, {_lit(rule.id)} AS rule,
+       [{{'table': 'reports', 'row': NULL::VARCHAR, 'column': 'year', 'value': year,
+          'raw': year::VARCHAR, 'page': NULL::INTEGER, 'present': year IS NOT NULL}},
+        {{'table': 'reports', 'row': NULL::VARCHAR, 'column': 'template', 'value': template,
+          'raw': template::VARCHAR, 'page': NULL::INTEGER,
+          'present': template IS NOT NULL}}] AS operands,
+       CASE WHEN expected IS NOT NULL AND template IS NOT NULL THEN expected END AS expected,
+       CASE WHEN expected IS NOT NULL AND template IS NOT NULL THEN template END AS actual,
+       CASE WHEN expected IS NOT NULL AND template IS NOT NULL
+            THEN (expected <> template)::INTEGER END AS violations,
+       FALSE AS blank_involved, year IS NULL OR template IS NULL AS missing_involved,
+       expected IS NOT NULL AND template IS NOT NULL AS assessable
+FROM rpt
+ORDER BY report_id
 """

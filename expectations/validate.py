@@ -2,7 +2,12 @@
 
 GX 1.24 cannot validate through a ``duckdb:///`` datasource (the connection closes before rows
 are fetched, GX #10738/#11579), so the rule query runs in DuckDB and GX validates the resulting
-pandas DataFrame: one suite per rule, ``residual`` between -tolerance and +tolerance.
+pandas DataFrame: one suite per rule, one ``ExpectColumnValuesToBeBetween`` on the rule's
+measure (``Rule.measure``, ``gx_bounds``):
+
+- sum rules, comparison "eq": ``residual`` between -tolerance and +tolerance;
+- sum rules, comparison "le" (bounds): ``residual`` (= bound - value) at least -tolerance;
+- cells, threshold and template rules: ``violations`` (a count, or 0/1) between 0 and tolerance.
 """
 
 from __future__ import annotations
@@ -31,6 +36,15 @@ def _context():
     return ctx, ctx.data_sources.add_pandas("gongkai_rules")
 
 
+def gx_bounds(rule: Rule) -> tuple[str, float | None, float | None]:
+    """(column, min_value, max_value) of the rule's GX expectation."""
+    if rule.kind == "sum":
+        if rule.comparison == "le":
+            return "residual", -rule.tolerance, None
+        return "residual", -rule.tolerance, rule.tolerance
+    return "violations", 0, rule.tolerance
+
+
 @lru_cache(maxsize=None)
 def _suite_and_batch_definition(rule: Rule):
     import great_expectations as gx
@@ -38,16 +52,18 @@ def _suite_and_batch_definition(rule: Rule):
 
     ctx, datasource = _context()
     suite = ctx.suites.add(gx.ExpectationSuite(name=rule.id))
+    column, low, high = gx_bounds(rule)
     suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
-        column="residual", min_value=-rule.tolerance, max_value=rule.tolerance))
+        column=column, min_value=low, max_value=high))
     asset = datasource.add_dataframe_asset(name=rule.id)
     return suite, asset.add_batch_definition_whole_dataframe("instances")
 
 
 def failing_instances(rule: Rule, frame: pd.DataFrame) -> set[int]:
-    """The ``instance`` ids of rows whose residual GX finds outside the tolerance.
+    """The ``instance`` ids of rows whose measure GX finds outside the tolerance.
 
-    ``frame`` has columns ``instance`` (int) and ``residual`` (float), assessable rows only.
+    ``frame`` has columns ``instance`` (int) and the rule's measure (``residual`` or
+    ``violations``, float), assessable rows only.
     """
     if frame.empty:
         return set()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,8 +13,7 @@ import expectations
 import warehouse
 from gongkai import vocabulary as V
 
-sys.path.insert(0, str(Path(__file__).parent))  # the real-report fixtures live in test_rules
-from test_rules import heilongjiang_report, huaian_report, with_cell  # noqa: E402
+from tests.real_tables import heilongjiang_report, huaian_report, with_cell
 
 QUERIES = Path(warehouse.__file__).with_name("queries")
 README = Path(warehouse.__file__).with_name("README.md")
