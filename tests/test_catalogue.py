@@ -29,7 +29,7 @@ from gongkai.model import Document, Fact, Report
 pytestmark = pytest.mark.xdist_group("catalogue")
 
 from tests.real_tables import (  # noqa: E402
-    APP_COLS, HUAIAN_ACTIVE, HUAIAN_APPLICATIONS, HUAIAN_REVIEW, _table,
+    APP_COLS, HUAIAN_ACTIVE, HUAIAN_APPLICATIONS, HUAIAN_REVIEW, _table, heilongjiang_report,
 )
 
 
@@ -47,17 +47,8 @@ def huaian(name: str = "huaian", **kw) -> Report:
 
 def heilongjiang(name: str = "hlj", **kw) -> Report:
     """黑龙江省工业和信息化厅 2020 (2019 template: one （六）其他处理 row), 8 requests all granted."""
-    rows = {"new_requests": 8, "granted": 8, "total_processed": 8}
-    facts = []
-    for row in V.rows(V.APPLICATIONS, "2019"):
-        n = rows.get(row.key, 0)
-        facts += [Fact(V.APPLICATIONS, row.key, c, n if c in ("natural_person", "total") else 0,
-                       str(n if c in ("natural_person", "total") else 0), 3) for c in APP_COLS]
-    facts += [Fact(V.REVIEW_LITIGATION, r.key, c.key, 0, "0", 4) for r in V.RL_ROWS
-              for c in V.RL_COLUMNS]
-    report = Report(Document(f"/reports/{name}.pdf", name, 5, "pdf"),
-                    "黑龙江省工业和信息化厅", 2020, "2019", facts)
-    return dataclasses.replace(report, **kw)
+    return dataclasses.replace(heilongjiang_report(),
+                               document=Document(f"/reports/{name}.pdf", name, 5, "pdf"), **kw)
 
 
 def changed(report: Report, name: str, cells: dict, **kw) -> Report:
