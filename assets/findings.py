@@ -1,8 +1,9 @@
-"""``rule_findings``: the statutory rules evaluated with Great Expectations over the warehouse,
-one Dagster asset check per statutory rule.
+"""``rule_findings``: the rule catalogue evaluated with Great Expectations over the warehouse,
+one Dagster asset check per rule; ``findings_summary``: failure rates by rule, year and agency
+level; ``published_warehouse``: the run's warehouse made the one people query.
 
-The checks are WARN and never blocking: a failed statutory rule describes a report (the agency's
-arithmetic), not a fault of the pipeline. (dagster-ge is stuck below GX 1.0, so GX is wired in
+The rule checks are WARN and never blocking: a failed rule describes a report (the agency's
+arithmetic or text), not a fault of the pipeline. (dagster-ge is stuck below GX 1.0, so GX is wired in
 here by hand: ``expectations.evaluate`` runs the GX suite, the checks report its results.)
 """
 
@@ -23,7 +24,7 @@ STATUTORY_CHECKS = [
         blocking=False,
         metadata={"rule": rule},
     )
-    for rule, says in steps.STATUTORY_RULES.items()
+    for rule, says in steps.CHECKED_RULES.items()
 ]
 
 
@@ -39,17 +40,21 @@ STATUTORY_CHECKS = [
 def rule_findings(context: dg.AssetExecutionContext,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     from expectations import evaluate, store
+    from expectations.data_docs import build_data_docs
 
+    validations: list = []
     with warehouse.connect(context.run.run_id) as con:
-        findings = evaluate(con)
+        findings = evaluate(con, validations=validations)
         store(con, findings)
         labels = steps.report_labels(con)
+    docs = build_data_docs(validations, steps.data_docs_dir(warehouse.location()))
+    context.log.info(f"Great Expectations Data Docs: {docs}")
 
     statuses = {s: sum(f["status"] == s for f in findings)
                 for s in ("pass", "fail", "not_assessable")}
     context.log.info(f"{len(findings)} rule instances: {statuses}")
     checks = []
-    for rule in steps.STATUTORY_RULES:
+    for rule in steps.CHECKED_RULES:
         out = steps.rule_check_outcome(rule, findings, labels)
         checks.append(dg.AssetCheckResult(
             check_name=steps.check_name(rule),
@@ -71,6 +76,7 @@ def rule_findings(context: dg.AssetExecutionContext,
             "not_assessable": statuses["not_assessable"],
             "passed": statuses["pass"],
             "failures_by_rule": dg.MetadataValue.md(steps.failures_markdown(findings)),
+            "data_docs": dg.MetadataValue.path(str(docs)),
         },
         check_results=checks,
     )
@@ -80,6 +86,28 @@ def rule_findings(context: dg.AssetExecutionContext,
     group_name=GROUP,
     kinds={"duckdb"},
     deps=[rule_findings],
+    description="Warehouse-wide summary of the findings: failure rates by rule (with a bar "
+                "chart), by year and by agency level (warehouse/failure_rates.py). The markdown is "
+                "this asset's `summary` metadata.",
+)
+def findings_summary(context: dg.AssetExecutionContext,
+                     warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from warehouse.failure_rates import failure_rates, summary_markdown
+
+    with warehouse.connect(context.run.run_id) as con:
+        markdown = summary_markdown(con)
+        rates = failure_rates(con)
+    return dg.MaterializeResult(metadata={
+        "summary": dg.MetadataValue.md(markdown),
+        "rules_failing_somewhere": sum(r["failing"] > 0 for r in rates),
+        "rates": dg.MetadataValue.json(rates),
+    })
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[rule_findings, findings_summary],
     description="The run's warehouse made the one people query, all at once: the staging copy "
                 "the run wrote is renamed over the published file. Sessions opened before keep "
                 "the old data until they reconnect; a run that fails before this step publishes "

@@ -11,7 +11,7 @@ import pandas as pd
 from gongkai.model import Report
 from expectations.rules import BY_ID, RULES, Rule
 from expectations.sql import rule_sql
-from expectations.messages import message
+from expectations.messages import messages
 from expectations.validate import failing_instances
 
 
@@ -23,13 +23,25 @@ def _number(value):
     return int(value) if value == value.to_integral() else float(value)
 
 
-def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] = RULES
-             ) -> list[dict]:
+def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] = RULES,
+             aliases: dict[str, str] | None = None,
+             validations: list | None = None) -> list[dict]:
     """Evaluate every rule instance of the given reports (all reports when None).
 
-    ``rules``: the four arithmetic rules by default; ``expectations.CATALOGUE`` for all.
+    ``rules``: the whole catalogue by default. Cross-year rules pair each given report with
+    the same agency's report of the year before, wherever it is in the warehouse.
+    ``aliases``: agency alias -> canonical name (None: pipelines/agency_aliases.csv).
+    ``validations``: a list to append ``(rule, frame)`` to, the frames GX validated with the
+    report and instance named, for ``expectations.data_docs.build_data_docs``.
     One finding per instance, ordered by report, then catalogue order, then template order.
     """
+    if any(r.kind in ("power", "continuity", "similarity") for r in rules):
+        from warehouse.store import refresh_agencies
+
+        refresh_agencies(con, aliases)  # who is who, and its level: from names and aliases
+    labels = ({rid: f"{agency or '?'} {year or '?'} #{rid}" for rid, agency, year in
+               con.execute("SELECT report_id, agency, year FROM reports").fetchall()}
+              if validations is not None else {})
     findings = []
     for rule in rules:
         cursor = con.execute(rule_sql(rule, report_ids))
@@ -40,6 +52,8 @@ def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] =
         frame = pd.DataFrame({"instance": assessable,
                               measure: [float(rows[i][measure]) for i in assessable]})
         failing = failing_instances(rule, frame)
+        if validations is not None:
+            validations.append((rule, _named_frame(labels, rule, rows, assessable)))
         for i, row in enumerate(rows):
             status = ("not_assessable" if not row["assessable"]
                       else "fail" if i in failing else "pass")
@@ -50,16 +64,35 @@ def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] =
 
 # the instance key of a finding, by rule scope: (finding field, query column)
 _SCOPE_KEY = {"column": ("column", "column_key"), "row": ("row", "row_key"),
-              "table": ("table", "table_key")}
+              "table": ("table", "table_key"), "figure": ("figure", "figure_key")}
+# what every finding has (None where it does not apply): the JSON contract of `check --json`
+FINDING_FIELDS = ("report_id", "rule", "severity", "status", "table", "row", "column", "figure",
+                  "previous_report_id", "expected", "actual", "blank_involved", "message",
+                  "message_zh", "operands")
+OPERAND_FIELDS = ("table", "row", "column", "value", "raw", "page")
+
+
+def _named_frame(labels: dict[int, str], rule: Rule, rows: list[dict], assessable: list[int]
+                 ) -> pd.DataFrame:
+    """The validated rows with their report ('淮安市人民政府 2024 #3') and instance key."""
+    field = _SCOPE_KEY.get(rule.scope, (None, None))[1]
+    return pd.DataFrame({
+        "report": [labels.get(rows[i]["report_id"], "?") for i in assessable],
+        "instance": [str(rows[i].get(field) or "report") for i in assessable],
+        rule.measure: [float(rows[i][rule.measure]) for i in assessable]})
 
 
 def _finding(rule: Rule, row: dict, status: str) -> dict:
     operands = [{"table": o["table"], "row": o["row"], "column": o["column"],
                  "value": _number(o["value"]), "raw": o["raw"], "page": o["page"],
-                 "side": o.get("side"), "present": o.get("present", True)}
+                 "side": o.get("side"), "present": o.get("present", True),
+                 "report_id": o.get("report_id"), "year": o.get("year"),
+                 "sign": o.get("sign", 1)}
                 for o in row["operands"] or []]
-    finding = {"report_id": row["report_id"], "rule": rule.id, "severity": rule.severity,
-               "status": status}
+    finding = dict.fromkeys(FINDING_FIELDS)
+    finding.update({"report_id": row["report_id"], "rule": rule.id,
+                    "severity": rule.severity, "status": status, "table": rule.table,
+                    "previous_report_id": row.get("previous_report_id")})
     if rule.scope in _SCOPE_KEY:
         field, column = _SCOPE_KEY[rule.scope]
         finding[field] = row[column]
@@ -67,10 +100,26 @@ def _finding(rule: Rule, row: dict, status: str) -> dict:
         "expected": _number(row["expected"]), "actual": _number(row["actual"]),
         "blank_involved": bool(row["blank_involved"]),
     })
-    finding["message"] = message(rule, finding, operands, row)
-    finding["operands"] = [{k: o[k] for k in ("table", "row", "column", "value", "raw", "page")}
-                           for o in operands]
+    finding["message"], finding["message_zh"] = messages(rule, finding, operands, row)
+    finding["operands"] = [_operand_out(o) for o in operands]
     return finding
+
+
+def instance_name(f: dict) -> str:
+    """Which instance a finding is about, in words: 'row granted', 'column total',
+    'figure new_requests', 'table applications' or 'report'."""
+    for key in ("row", "column", "figure"):
+        if f.get(key) is not None:
+            return f"{key} {f[key]}"
+    return f"table {f['table']}" if f.get("rule") == "plausibility.blank_cells" else "report"
+
+
+def _operand_out(o: dict) -> dict:
+    """An operand as findings carry it; a cross-year operand also names its report and year."""
+    out = {k: o[k] for k in OPERAND_FIELDS}
+    if o.get("report_id") is not None:
+        out.update(report_id=o["report_id"], year=o["year"])
+    return out
 
 
 def store(con, findings: list[dict]) -> int:
@@ -87,15 +136,19 @@ def store(con, findings: list[dict]) -> int:
                      f.get("table") or (rule.table if rule else None), f.get("row"),
                      f.get("column"),
                      expected, actual, residual, f["blank_involved"], f["message"],
-                     json.dumps(f["operands"], ensure_ascii=False), now))
+                     json.dumps(f["operands"], ensure_ascii=False), now, f.get("figure"),
+                     f.get("previous_report_id")))
     con.execute("BEGIN")
     try:
         if report_ids:
             con.execute("DELETE FROM rule_results WHERE report_id IN ("
                         + ", ".join(str(int(i)) for i in report_ids) + ")")
         if rows:
-            con.executemany("INSERT INTO rule_results VALUES "
-                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            con.executemany(
+                "INSERT INTO rule_results (report_id, rule, severity, status, table_name, "
+                "row_key, column_key, expected, actual, residual, blank_involved, message, "
+                "operands, evaluated_at, figure, previous_report_id) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -106,13 +159,26 @@ def store(con, findings: list[dict]) -> int:
 def check_report(report: Report, rules: tuple[Rule, ...] = RULES) -> list[dict]:
     """The rules for one report, without a warehouse file: an in-memory warehouse, same SQL.
 
-    ``rules``: as for :func:`evaluate` (``expectations.CATALOGUE`` for every rule).
+    ``rules``: as for :func:`evaluate`. Cross-year rules need the previous year's report:
+    see :func:`check_reports`.
     """
+    return check_reports([report], rules)[0]
+
+
+def check_reports(reports: list[Report], rules: tuple[Rule, ...] = RULES,
+                  aliases: dict[str, str] | None = None) -> list[list[dict]]:
+    """The rules for several reports loaded together into one in-memory warehouse, so that
+    reports of one agency in consecutive years are also checked against each other.
+    One list of findings per report, in the order given."""
     from warehouse.store import connect, load_report
 
     con = connect(":memory:")
     try:
-        loaded = load_report(con, report, report.document.path)
-        return evaluate(con, [loaded["report_id"]], rules)
+        ids = [load_report(con, r, r.document.path)["report_id"] for r in reports]
+        findings = evaluate(con, sorted(set(ids)), rules, aliases)
     finally:
         con.close()
+    by_report: dict[int, list[dict]] = {}
+    for f in findings:
+        by_report.setdefault(f["report_id"], []).append(f)
+    return [by_report.get(i, []) for i in ids]

@@ -16,6 +16,19 @@ declared fields, and what Great Expectations asserts on the result (validate.py)
 - ``template``: the ``reports`` row (year, template): ``expected`` = the template of the year
   (``params["by_year"]``), ``actual`` = the report's; GX asserts ``violations`` is 0.
 
+- ``continuity`` (cross-year): the same agency's reports of years N-1 and N (agency identity:
+  ``agency_identity``); per instance key, ``expected`` = the signed sum of ``params["expected"]``
+  terms ``(report, key, sign)`` with report "previous" or "current", ``actual`` likewise;
+  ``residual = expected - actual``. Instances exist only where the previous report exists.
+- ``narrative``: per figure the text states (``stated_figures``), ``expected`` = the sum of the
+  figure's table cells (``figure_cells``), ``actual`` = the stated figure.
+- ``power``: the cell ``params["cells"]`` (per template) against the agency's rule-making power
+  (``agency_identity``); ``violations`` = 1 when it is > 0 and the agency has none.
+- ``statement``: ``params["cell"]`` > 0 needs a sentence of section 六 containing
+  ``params["words"]``; ``violations`` = 1 when there is none.
+- ``similarity`` (cross-year): the share of the report's comparable sentences (digits masked)
+  found in the previous report; ``violations`` = 1 when it reaches ``params["share"]``.
+
 Every rule names its basis, severity, tolerance, templates and years, blank policy and message
 templates (one per status; the fields they may use are listed in README.md).
 """
@@ -31,7 +44,10 @@ from gongkai import vocabulary as V
 _OTHER_2021 = ("other_no_correction", "other_unpaid_fee", "other_other")
 _OUTCOMES = tuple(dict.fromkeys(V.OUTCOME_ROWS["2021"] + V.OUTCOME_ROWS["2019"]))
 
-KINDS = ("sum", "cells", "threshold", "template")
+KINDS = ("sum", "cells", "threshold", "template", "continuity", "narrative", "power", "statement",
+         "similarity")
+# kinds that pair a report with the same agency's report of the year before
+CROSS_YEAR_KINDS = ("continuity", "similarity")
 SEVERITIES = ("error", "warning", "info")
 # "zero": a blank operand counts as 0 and the finding says so (blank_involved, message);
 # "not_assessable": a blank (or missing) operand makes the instance not assessable;
@@ -48,7 +64,9 @@ class Rule:
     says: str
     basis: str
     table: str | None  # the table the rule reads (None: several tables, or the reports row)
-    scope: str  # "column" | "row" (per column / row key), "table" (per table), "report"
+    # "column" | "row" (per column / row key), "table" (per table), "report", "figure" (per
+    # figure the text states)
+    scope: str
     keys: tuple[str, ...] = ()  # sum: the instance keys (columns or rows)
     expected: tuple[str, ...] = ()  # sum: operand keys along the other axis, summed
     actual: tuple[str, ...] = ()  # sum: the reported side, summed
@@ -72,17 +90,28 @@ class Rule:
     params: tuple[tuple[str, object], ...] = ()  # kind-specific settings (see the module doc)
     # (status, template) pairs; str.format fields are listed in README.md
     messages: tuple[tuple[str, str], ...] = ()
+    # (status, template) pairs of the Chinese sentence, where the rule has one apart: the
+    # message is then the English template's text, a space and the Chinese one's
+    messages_zh: tuple[tuple[str, str], ...] = ()
 
     @property
     def measure(self) -> str:
-        """The column of the rule's query that GX asserts: residual (sum) or violations."""
-        return "residual" if self.kind == "sum" else "violations"
+        """The column of the rule's query that GX asserts: residual (sum, continuity,
+        narrative: two sides that must agree) or violations (the other kinds)."""
+        return "residual" if self.kind in ("sum", "continuity", "narrative") else "violations"
+
+    @property
+    def cross_year(self) -> bool:
+        return self.kind in CROSS_YEAR_KINDS
 
     def param(self, name: str, default=None):
         return dict(self.params).get(name, default)
 
     def message_template(self, status: str) -> str:
         return dict(self.messages)[status]
+
+    def message_template_zh(self, status: str) -> str | None:
+        return dict(self.messages_zh).get(status)
 
 
 # the message templates of the four arithmetic rules (their wording is fixed: golden files and
@@ -109,6 +138,20 @@ def _bound_messages(zh_subject: str) -> tuple[tuple[str, str], ...]:
 
 
 _APP_COLUMN_KEYS = tuple(c.key for c in V.APP_COLUMNS)
+
+_CONTINUITY_MESSAGES = (
+    ("pass", "{id} holds for {where}: {expected_side} = {actual_side}.{notes}"),
+    ("fail", "{id} fails for {where}: {expected_side}, but {actual_side} (difference "
+             "{difference}).{notes}"),
+    ("not_assessable", "{id} cannot be assessed for {where}: none of its cells was extracted "
+                       "in either report ({names})."),
+)
+_CONTINUITY_MESSAGES_ZH = (
+    ("pass", "{where_zh}：{expected_side_zh}，等于{actual_side_zh}，与{previous_year}年度报告衔接。"),
+    ("fail", "{where_zh}：{expected_side_zh}，但{actual_side_zh}，与{previous_year}年度报告不衔接"
+             "（相差{difference}）。"),
+    ("not_assessable", "{where_zh}：两年报告均未提取相关单元格，无法评估。"),
+)
 
 # the 2021 fee (万元) above which it looks like 元 entered as 万元: 1,000,000 万元 (100亿元, seven
 # integer digits) for a provincial, prefecture or city government; 100,000 万元 (10亿元) for any
@@ -271,11 +314,162 @@ CATALOGUE: tuple[Rule, ...] = (
                                "年度或模板未识别，无法评估。"),
         ),
     ),
+    Rule(
+        id="narrative.stated_figures",
+        title_zh="正文所述数字与表格一致",
+        title_en="Figures stated in the text match the tables",
+        says="per figure the text states (受理/新收申请 N 件, 办结/答复 N 件, 结转 N 件, 予以公开 N 件, "
+             "不予公开, 无法提供, 不予处理, 行政复议 N 件, 行政诉讼 N 件, 规章 and 规范性文件 counts): "
+             "the figure = the table's cell (or the sum of its cells)",
+        basis="the report states each figure twice, in the text and in the statutory tables "
+              "(国办公开办函〔2021〕30号 asks for both); the two must agree",
+        table=None, scope="figure", kind="narrative", severity="warning",
+        messages=(
+            ("pass", "{id} holds: the text states {figure} {actual} (p.{page}) and the table "
+                     "has {expected_side}."),
+            ("fail", "{id} fails: the text says “{quote}” (p.{page}): {figure} {actual}, but "
+                     "the table has {expected_side} (difference {difference}).{notes}"),
+            ("not_assessable", "{id} cannot be assessed: the text states {figure} {actual} "
+                               "(p.{page}) but the table's cells were not extracted ({names})."),
+        ),
+        messages_zh=(
+            ("pass", "第{page}页正文所述{figure_zh}{actual}件，与表格（{expected_side_zh}）一致。"),
+            ("fail", "第{page}页正文称“{quote}”，{figure_zh}为{actual}件；表格为{expected_side_zh}，"
+                     "相差{difference}。"),
+            ("not_assessable", "第{page}页正文所述{figure_zh}对应的表格单元格未提取，无法评估。"),
+        ),
+    ),
+    Rule(
+        id="plausibility.rule_making_power",
+        title_zh="无规章制定权的机关报告制发规章",
+        title_en="Regulations issued by a body without rule-making power",
+        says="regulations issued (2021: 规章·本年制发件数; 2019: 规章·本年新制作数量) > 0 only for "
+             "a body with rule-making power: 国务院部门, 省/自治区/直辖市人民政府, 设区的市/自治州"
+             "人民政府; never a department of a local government, a county/district government, "
+             "a town or a street. A “XX市人民政府” counts as having power (a 县级市 cannot be told "
+             "by its name)",
+        basis="《立法法》第九十一条、第九十三条: 规章 are made by 国务院部门 and by the people's "
+              "governments of provinces and 设区的市/自治州; the agency's level comes from its "
+              "name (gongkai.agencies.level)",
+        table=V.ACTIVE_DISCLOSURE, scope="report", kind="power", severity="warning",
+        blank_policy="not_assessable",
+        params=(("cells", (("2021", V.ACTIVE_DISCLOSURE, "regulations", "issued"),
+                           ("2019", V.ACTIVE_DISCLOSURE, "regulations", "newly_made"))),),
+        messages=(
+            ("pass", "{id} holds: {cell}; {agency} ({level}) {power}."),
+            ("fail", "{id} fails: {cell}, but {agency} ({level}) has no rule-making power."),
+            ("not_assessable", "{id} cannot be assessed: {cell}; {agency} ({level})."),
+        ),
+        messages_zh=(
+            ("pass", "{agency}（{level_zh}）{power_zh}。"),
+            ("fail", "{agency}（{level_zh}）无规章制定权，却报告制发规章{actual}件（{cell_zh}）。"),
+            ("not_assessable", "规章数为空或机关层级无法识别（{agency}），无法评估。"),
+        ),
+    ),
+    Rule(
+        id="plausibility.unpaid_fee_statement",
+        title_zh="逾期未缴纳信息处理费但第六部分未说明信息处理费",
+        title_en="Unpaid-fee outcomes without a 信息处理费 statement in section 六",
+        says="2021 template: when 其他处理·申请人逾期未按收费通知要求缴纳费用 > 0, a sentence of "
+             "section 六 (其他需要报告的事项) mentions 信息处理费 (the whole text when the report "
+             "has no section 六 heading)",
+        basis="国办公开办函〔2021〕30号: section 六 reports 发出收费通知的件数和总金额以及实际收取的"
+              "总金额; an unpaid-fee outcome means a fee notice was issued",
+        table=V.APPLICATIONS, scope="report", kind="statement", severity="warning",
+        templates=("2021",), years=(2021, None), blank_policy="not_assessable",
+        params=(("cell", (V.APPLICATIONS, "other_unpaid_fee", "total")),
+                ("words", "信息处理费")),
+        messages=(
+            ("pass", "{id} holds: {cell}; {statement}."),
+            ("fail", "{id} fails: {cell}, but no sentence of section 六 mentions 信息处理费."),
+            ("not_assessable", "{id} cannot be assessed: {cell}; the report's text has "
+                               "{n_sentences} sentence(s)."),
+        ),
+        messages_zh=(
+            ("pass", "{statement_zh}"),
+            ("fail", "{cell_zh}：有{actual}件申请因逾期未缴费而终止，第六部分却未说明信息处理费"
+                     "收取情况。"),
+            ("not_assessable", "单元格为空或正文未提取，无法评估。"),
+        ),
+    ),
+    Rule(
+        id="applications.carry_continuity",
+        title_zh="本年“上年结转”等于上年度报告“结转下年度继续办理”",
+        title_en="Carried over this year = carried forward in last year's report",
+        says="per column: carried_over of year N = carried_forward of year N-1, same agency "
+             "(also across the 2020→2021 template change)",
+        basis="the table's structure across years: 四、结转下年度继续办理 of one year is 二、上年结转"
+              "政府信息公开申请数量 of the next",
+        table=V.APPLICATIONS, scope="column", keys=_APP_COLUMN_KEYS, kind="continuity",
+        params=(("expected", (("previous", "carried_forward", 1),)),
+                ("actual", (("current", "carried_over", 1),)),
+                ("previous_templates", V.TEMPLATES)),
+        messages=_CONTINUITY_MESSAGES, messages_zh=_CONTINUITY_MESSAGES_ZH,
+    ),
+    Rule(
+        id="active_disclosure.in_force_continuity",
+        title_zh="现行有效件数 = 上年现行有效件数 + 本年制发 − 本年废止",
+        title_en="In force = last year's in force + issued − repealed",
+        says="2021 template, per row (规章, 行政规范性文件): in_force of year N = in_force of "
+             "year N-1 + issued of N − repealed of N, same agency",
+        basis="the 2021 template's columns 本年制发件数, 本年废止件数, 现行有效件数 (a stock and its "
+              "flows); a difference can be legitimate (documents expiring without repeal), "
+              "hence a warning",
+        table=V.ACTIVE_DISCLOSURE, scope="row", keys=("regulations", "normative_documents"),
+        kind="continuity", severity="warning", templates=("2021",),
+        params=(("expected", (("previous", "in_force", 1), ("current", "issued", 1),
+                              ("current", "repealed", -1))),
+                ("actual", (("current", "in_force", 1),)),
+                ("previous_templates", ("2021",))),
+        messages=_CONTINUITY_MESSAGES, messages_zh=_CONTINUITY_MESSAGES_ZH,
+    ),
+    Rule(
+        id="active_disclosure.previous_items_continuity",
+        title_zh="上一年项目数量 = 上年报告的上一年项目数量 + 本年增/减",
+        title_en="Previous items = last year's previous items + last year's change",
+        says="2019 template, 2020 report against the 2019 report, per row with 上一年项目数量: "
+             "previous_items of 2020 = previous_items of 2019 + change of 2019",
+        basis="the 2019 template's columns 上一年项目数量 and 本年增/减 (a stock and its change)",
+        table=V.ACTIVE_DISCLOSURE, scope="row",
+        keys=tuple(r.key for r in V.AD_ROWS if "previous_items" in r.columns.get("2019", ())),
+        kind="continuity", severity="warning", templates=("2019",),
+        params=(("expected", (("previous", "previous_items", 1), ("previous", "change", 1))),
+                ("actual", (("current", "previous_items", 1),)),
+                ("previous_templates", ("2019",))),
+        messages=_CONTINUITY_MESSAGES, messages_zh=_CONTINUITY_MESSAGES_ZH,
+    ),
+    Rule(
+        id="narrative.similar_to_previous",
+        title_zh="正文与上年度报告几乎相同",
+        title_en="The text is nearly the same as last year's report",
+        says="of the report's sentences of 12 characters or more (digits masked), at least 80 % "
+             "occur in the same agency's report of the year before",
+        basis="the report must describe the year's work (条例第五十条); a text copied from last "
+              "year with new numbers says little",
+        table=None, scope="report", kind="similarity", severity="warning",
+        params=(("share", 0.8), ("min_sentences", 5)),
+        messages=(
+            ("pass", "{id} holds: {shared} of {n} sentences ({percent}) also occur in the "
+                     "{previous_year} report."),
+            ("fail", "{id} fails: {shared} of {n} sentences ({percent}) occur word for word "
+                     "(digits aside) in the {previous_year} report, e.g. {examples}."),
+            ("not_assessable", "{id} cannot be assessed: the report has {n} comparable "
+                               "sentence(s)."),
+        ),
+        messages_zh=(
+            ("pass", "与{previous_year}年度报告相同的句子占{percent}（{shared}/{n}）。"),
+            ("fail", "正文{n}句中有{shared}句（{percent}）与{previous_year}年度报告逐字相同（数字除外），"
+                     "如{examples}。"),
+            ("not_assessable", "可比较的句子过少（{n}句），无法评估。"),
+        ),
+    ),
 )
 
-# the rules evaluated by default (evaluate, check_report, the pipeline's asset checks): the four
-# arithmetic rules the golden files define; evaluate(con, rules=CATALOGUE) runs them all
-RULES: tuple[Rule, ...] = CATALOGUE[:4]
+# the rules evaluated by default (evaluate, check_report, the pipeline's asset checks): all
+RULES: tuple[Rule, ...] = CATALOGUE
+# the four arithmetic rules of the foundation (issue 2): the template-stated balance and the
+# table-structure sums
+STATUTORY_SUMS: tuple[Rule, ...] = CATALOGUE[:4]
 
 BY_ID = {r.id: r for r in CATALOGUE}
 

@@ -90,6 +90,7 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     import dagster as dg
 
     from assets.crawl import CRAWL_ASSETS
+    from assets.steps import data_docs_dir
     from gongkai.crawl import load_sources
     from pipelines.definitions import defs
     from pipelines.jobs import CHECK
@@ -130,23 +131,36 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     location = WarehouseResource(path=wpath).location()
     click.echo(f"\nRun {run_id} of {job} {'succeeded' if result.success else 'FAILED'}.")
     click.echo(f"Warehouse: {location}")
-    if Path(location).exists():
+    published = Path(location).exists()
+    if published:
         con = store.connect(location, read_only=True)
         try:
             click.echo(warehouse_summary(con, run_id))
         finally:
             con.close()
     if checks:
-        click.echo("Asset checks:")
-        for c in sorted(checks, key=lambda c: (c.asset_key.to_user_string(), c.check_name)):
-            verdict = "passed" if c.passed else f"failed ({c.severity.value})"
-            click.echo(f"  {c.asset_key.to_user_string()}/{c.check_name}: {verdict}")
-    click.echo("Dagster UI (run history, assets, checks, the nightly schedule and the sensor):")
+        failing = [c for c in checks if not c.passed]
+        click.echo(f"Asset checks: {len(checks) - len(failing)} of {len(checks)} passed"
+                   + (", failed:" if failing else "."))
+        for c in sorted(failing, key=lambda c: (c.asset_key.to_user_string(), c.check_name)):
+            click.echo(f"  {c.asset_key.to_user_string()}/{c.check_name}: failed "
+                       f"({c.severity.value})")
+    click.echo("Dagster UI (run history, assets, checks, the findings summary, the nightly "
+               "schedule and the sensor):")
     click.echo(f"  DAGSTER_HOME={home} {REPO_ROOT}/.venv/bin/gongkai ui")
     click.echo("  then open http://127.0.0.1:3000")
+    docs = data_docs_dir(location) / "index.html"
+    if docs.exists():
+        click.echo(f"Great Expectations Data Docs: {docs}")
     click.echo("Query the warehouse (see warehouse/README.md), e.g.:")
     click.echo(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{location}', "
-               "read_only=True).sql('FROM v_findings').show()\"")
+               "read_only=True).sql('FROM latest_findings WHERE status = \\'fail\\'').show()\"")
+    if published:
+        con = store.connect(location, read_only=True)
+        try:
+            click.echo(failures_by_rule(con))
+        finally:
+            con.close()
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         raise click.ClickException(
@@ -162,14 +176,9 @@ def warehouse_summary(con, run_id: str) -> str:
     lines = [f"  documents:                {s['documents']}",
              f"  reports:                  {s['reports']}",
              f"  facts:                    {s['facts']}",
-             f"  failed rule instances:    {s['failed_rule_instances']}",
+             f"  failed rule instances:    {s['failed_rule_instances']} (error and warning; "
+             f"{s['info_findings']} info)",
              f"  load errors:              {s['load_errors']}"]
-    by_rule = con.execute(
-        "SELECT rule, count(*) FILTER (WHERE status = 'fail'), count(*) FROM rule_results "
-        "GROUP BY rule ORDER BY rule").fetchall()
-    if by_rule:
-        lines.append("Failures by rule (instances failed / checked):")
-        lines += [f"  {rule:<30} {failed:>4} / {total}" for rule, failed, total in by_rule]
     tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables")
               .fetchall()}
     if "crawl_runs" in tables:
@@ -196,6 +205,24 @@ def warehouse_summary(con, run_id: str) -> str:
     if errors:
         lines.append("Documents not extracted (recorded in load_errors):")
         lines += [f"  - {path}: {reason}" for path, reason in errors]
+    return "\n".join(lines)
+
+
+def failures_by_rule(con) -> str:
+    """The run's last word: per rule of the catalogue, its severity, the failing instances and
+    the reports with a failure, of the current reports."""
+    from expectations.rules import CATALOGUE
+
+    counts = {rule: (failed, total, reports) for rule, failed, total, reports in con.execute(
+        "SELECT rule, count(*) FILTER (WHERE status = 'fail'), count(*), "
+        "count(DISTINCT report_id) FILTER (WHERE status = 'fail') "
+        "FROM latest_findings GROUP BY rule").fetchall()}
+    n_reports = con.execute("SELECT count(*) FROM current_reports").fetchone()[0]
+    lines = [f"Failures by rule (instances failed / checked; reports failing, of {n_reports}):"]
+    for rule in CATALOGUE:
+        failed, total, reports = counts.get(rule.id, (0, 0, 0))
+        lines.append(f"  {rule.id:<44} {rule.severity:<8} {failed:>5} / {total:<6} "
+                     f"{reports:>4} report(s)")
     return "\n".join(lines)
 
 
@@ -236,19 +263,26 @@ def _jsonable(x):
     return str(x)
 
 
-FINDING_KEYS = ("rule", "severity", "status", "row", "column", "expected", "actual", "message")
+# the JSON contract of a finding (version 2, issue 4): every key always present, null where it
+# does not apply — table/row/column name the instance of per-table, per-row and per-column
+# rules, figure the stated figure of narrative rules; message_zh the Chinese sentence where the
+# rule has one apart (else null); operands are the cells (and sentences,
+# table "text") with value, raw text and page; previous names the year-before report of a
+# cross-year rule
+FINDING_KEYS = ("rule", "severity", "status", "table", "row", "column", "figure", "expected",
+                "actual", "message", "message_zh", "operands", "previous")
 
 
-def _finding_json(f: dict) -> dict:
-    out = {}
-    for k in FINDING_KEYS:
-        if k in ("row", "column") and f.get(k) is None:
-            continue
-        out[k] = f.get(k)
+def _finding_json(f: dict, documents: dict[int, dict] | None = None) -> dict:
+    out = {k: f.get(k) for k in FINDING_KEYS}
+    previous = f.get("previous_report_id")
+    out["previous"] = (documents or {}).get(previous) if previous is not None else None
     return out
 
 
-def report_json(report, findings: list[dict]) -> dict:
+def report_json(report, findings: list[dict], documents: dict[int, dict] | None = None) -> dict:
+    """``documents``: report_id -> {"path", "year"} of the other reports checked with it (what
+    a cross-year finding's ``previous`` names)."""
     d = report.document
     return {
         "document": {"path": d.path, "sha256": d.sha256, "pages": d.pages, "kind": d.kind},
@@ -256,7 +290,7 @@ def report_json(report, findings: list[dict]) -> dict:
         "year": report.year,
         "template": report.template,
         "facts": report.facts_json(),
-        "findings": [_finding_json(f) for f in findings],
+        "findings": [_finding_json(f, documents) for f in findings],
         "problems": report.problems_json(),
     }
 
@@ -265,7 +299,9 @@ def _num(x) -> str:
     return "?" if x is None else str(plain_number(x))
 
 
-def report_text(report, findings: list[dict]) -> str:
+def report_text(report, findings: list[dict], documents: dict[int, dict] | None = None) -> str:
+    from expectations.evaluate import instance_name
+
     d = report.document
     lines = [f"{d.path}",
              f"  agency: {report.agency or '(not found)'}   year: {report.year or '(not found)'}"
@@ -276,8 +312,10 @@ def report_text(report, findings: list[dict]) -> str:
     lines.append(f"  rules: {len(findings)} instance(s) checked, {len(failed)} failed, "
                  f"{len(na)} not assessable")
     for f in failed:
-        where = (f"row {f['row']}" if f.get("row") is not None
-                 else f"column {f['column']}" if f.get("column") is not None else "report")
+        where = instance_name(f)
+        previous = (documents or {}).get(f.get("previous_report_id"))
+        if previous:
+            where += f", against {previous['path']} ({previous['year']})"
         pages = sorted({o["page"] for o in f.get("operands") or [] if o.get("page")})
         lines.append(f"  FAILED {f['rule']} ({f.get('severity')}), {where}: expected "
                      f"{_num(f.get('expected'))}, found {_num(f.get('actual'))}"
@@ -305,37 +343,45 @@ def report_text(report, findings: list[dict]) -> str:
                    "(or a folder to put FILE's page in); several: OUT is a folder, one "
                    "<name>.html per file.")
 def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None:
-    """Extract FILE(s) and check the statutory rules. No warehouse, no Dagster.
+    """Extract FILE(s) and check every rule of the catalogue. No warehouse, no Dagster.
+
+    Several FILEs are checked together: reports of one agency in consecutive years (e.g.
+    2023.pdf 2024.pdf) are also checked against each other (the cross-year rules).
 
     Exits 0 when every file was read (whatever the rules found), 1 when a file could not be
     read at all (missing, not a PDF, encrypted, no text layer); the other files are still
     processed.
     """
-    from expectations import check_report
+    from expectations import check_reports
     from gongkai.extract import extract_report
     from gongkai.model import UnreadableDocument
 
     html_paths = _html_paths(files, html_out) if html_out is not None else []
     unreadable = unwritten = 0
+    reports: dict[int, object] = {}  # index in files -> Report
     for i, path in enumerate(files):
         try:
-            report = extract_report(path)
-            findings = check_report(report)
+            reports[i] = extract_report(path)
         except UnreadableDocument as e:
             unreadable += 1
             _unreadable(path, e.reason, as_json)
-            continue
         except Exception as e:  # a bug on one file must not hide the others
             unreadable += 1
             _unreadable(path, f"extraction failed: {type(e).__name__}: {e}", as_json)
-            continue
+    # checked together: reports of one agency in consecutive years meet the cross-year rules
+    order = sorted(reports)
+    checked = dict(zip(order, check_reports([reports[i] for i in order]))) if order else {}
+    documents = {f["report_id"]: {"path": reports[i].document.path, "year": reports[i].year}
+                 for i in order for f in checked[i][:1]}
+    for n, i in enumerate(order):
+        report, findings = reports[i], checked[i]
         if as_json:
-            click.echo(json.dumps(report_json(report, findings), ensure_ascii=False,
+            click.echo(json.dumps(report_json(report, findings, documents), ensure_ascii=False,
                                   default=_jsonable))
         else:
-            if i:
+            if n:
                 click.echo("")
-            click.echo(report_text(report, findings))
+            click.echo(report_text(report, findings, documents))
         if html_out is not None:
             from gongkai.report_html import render_html
 

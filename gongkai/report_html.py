@@ -472,6 +472,11 @@ def build_html(report: Report, findings: list[dict], *, scale: float = RENDER_SC
         if not _marks_cells(f):
             continue
         for o in f.get("operands") or []:
+            # only this report's table cells: not a sentence (table "text"), not the reports
+            # row, not the cell of last year's report a cross-year rule compares with
+            if o.get("table") not in V.TABLES or o.get("report_id") not in (
+                    None, f.get("report_id")):
+                continue
             if n not in fail_numbers[_key(o)]:
                 fail_numbers[_key(o)].append(n)
     cells = _Cells(report, fail_numbers)

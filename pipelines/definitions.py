@@ -17,7 +17,8 @@ from pipelines.sensors import SENSORS
 
 defs = dg.Definitions(
     assets=[*CRAWL_ASSETS, documents.report_documents, documents.extracted_reports,
-            warehouse.warehouse_reports, findings.rule_findings, findings.published_warehouse],
+            warehouse.warehouse_reports, findings.rule_findings, findings.findings_summary,
+            findings.published_warehouse],
     asset_checks=[warehouse.facts_integrity],
     jobs=JOBS,
     schedules=SCHEDULES,

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+import expectations
 from tests.samples import three_samples, write_not_a_pdf
 
 # one worker runs this module's tests, so its module fixtures run once (--dist loadgroup)
@@ -58,7 +60,9 @@ def write_scanned_pdf(path: Path) -> Path:
 TOP_KEYS = {"document", "agency", "year", "template", "facts", "findings"}
 DOCUMENT_KEYS = {"path", "sha256", "pages", "kind"}
 FACT_KEYS = {"table", "row", "column", "value", "raw", "page"}
-FINDING_KEYS = {"rule", "severity", "status", "expected", "actual", "message"}
+# the finding contract, version 2 (pinned here: users parse it)
+FINDING_KEYS = ("rule", "severity", "status", "table", "row", "column", "figure", "expected",
+                "actual", "message", "message_zh", "operands", "previous")
 
 
 def gongkai(*args: str) -> subprocess.CompletedProcess:
@@ -100,10 +104,51 @@ def test_json_contract(checked_json):
             assert isinstance(f["page"], int) and f["page"] >= 1
             assert isinstance(f["raw"], str)
         assert o["findings"], "the statutory rules were evaluated"
+        rules = set()
         for f in o["findings"]:
-            assert FINDING_KEYS <= set(f) <= FINDING_KEYS | {"row", "column"}
-            assert ("row" in f) != ("column" in f)
+            # contract version 2: every key, null where it does not apply
+            assert tuple(f) == FINDING_KEYS
             assert f["status"] in ("pass", "fail", "not_assessable")
+            assert f["severity"] in ("error", "warning", "info")
+            assert f["message"].startswith(f["rule"])
+            scope = expectations.rule(f["rule"]).scope
+            named = {k for k in ("row", "column", "figure") if f[k] is not None}
+            assert named == ({scope} if scope in ("row", "column", "figure") else set())
+            for op in f["operands"]:
+                assert {"table", "row", "column", "value", "raw", "page"} <= set(op)
+            rules.add(f["rule"])
+        # every per-report rule of its template is in the findings (one file: no year before)
+        assert rules == {r.id for r in expectations.CATALOGUE
+                         if not r.cross_year and o["template"] in r.templates}
+
+
+def test_files_of_consecutive_years_are_checked_against_each_other():
+    """洪泽区 2020 (2019 template, titled 洪泽区人民政府) and 2021 (淮安市洪泽区人民政府, 2021
+    template) given together: the 2021 report's 上年结转 is checked against 2020's 结转下年度."""
+    from tests.golden import FIXTURES
+
+    pdfs = [str(FIXTURES / "reports" / f"{s}.pdf")
+            for s in ("t21-hongze-district-2021", "s19-hongze-district-2020")]
+    proc = gongkai("check", "--json", *pdfs)
+    assert proc.returncode == 0, proc.stderr
+    first, second = (json.loads(line) for line in proc.stdout.splitlines())
+    carry = [(f["column"], f["status"], f["expected"], f["actual"], f["previous"])
+             for f in first["findings"] if f["rule"] == "applications.carry_continuity"
+             and f["status"] == "fail"]
+    previous = {"path": pdfs[1], "year": 2020}
+    assert carry == [("natural_person", "fail", 3, 5, previous),
+                     ("total", "fail", 3, 5, previous)]
+    # the operands name both years' cells with their pages
+    (f,) = [f for f in first["findings"] if f["rule"] == "applications.carry_continuity"
+            and f["column"] == "total"]
+    assert [(o["year"], o["row"], o["value"], o["page"]) for o in f["operands"]] == [
+        (2020, "carried_forward", 3, 3), (2021, "carried_over", 5, 2)]
+    assert "2020年结转下年度·总计 3（第3页）" in f["message_zh"]
+    # the earlier year has no year before among the files: no cross-year instance
+    assert not [f for f in second["findings"] if f["previous"] is not None]
+    text = gongkai("check", *pdfs).stdout
+    assert f"FAILED applications.carry_continuity (error), column total, against {pdfs[1]} " \
+           "(2020)" in text
 
 
 def test_text_output(samples):
@@ -190,6 +235,10 @@ def test_run_prints_warehouse_summary(tmp_path, samples):
     assert "load errors:              1" in out
     assert "error-page.pdf: not a PDF" in out
     assert "failed rule instances:" in out
-    assert "facts_integrity: passed" in out
+    assert "Asset checks:" in out and "warehouse_reports/facts_integrity: failed" not in out
+    # the run ends with the failure counts of every rule of the catalogue
+    tail = out.rstrip().splitlines()[-len(expectations.CATALOGUE) - 1:]
+    assert tail[0].startswith("Failures by rule")
+    assert [line.split()[0] for line in tail[1:]] == [r.id for r in expectations.CATALOGUE]
     assert f"DAGSTER_HOME={home}" in out and "gongkai ui" in out
     assert (home / "history").exists()  # the run is in the persistent instance

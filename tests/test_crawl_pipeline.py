@@ -1,7 +1,8 @@
 """The crawl through Dagster: the demo portal, served on 127.0.0.1 by the test, crawled by the
-`crawl_demo` asset; the new reports extracted, loaded, checked and published; a second run
-sends conditional requests and extracts nothing again; a report quietly replaced on the portal
-becomes a new version, and only it is extracted. The real portals are never contacted."""
+`crawl_demo` asset; the new reports extracted, loaded, checked (the portal's series of one
+agency across years too) and published; a second run sends conditional requests and extracts
+nothing again; a report quietly replaced on the portal becomes a new version, and only it is
+extracted. The real portals are never contacted."""
 
 from __future__ import annotations
 
@@ -79,14 +80,14 @@ def third(second, portal, place):
 
 def test_first_run_crawls_extracts_checks_and_publishes(first, place):
     assert first.success
-    assert metadata(first, "crawl_demo")["new"] == 14  # distinct report files the portal serves
+    assert metadata(first, "crawl_demo")["new"] == 19  # distinct report files the portal serves
     pdfs = query(place, "SELECT sha256 FROM crawl_documents WHERE format = 'pdf'")
     others = query(place, "SELECT sha256, format FROM crawl_documents d WHERE format <> 'pdf' "
                           "AND EXISTS (SELECT 1 FROM crawl_urls u WHERE u.sha256 = d.sha256 "
                           "AND u.role = 'report')")
     loaded = {s for (s,) in query(place, "SELECT sha256 FROM documents")}
     assert {s for (s,) in pdfs} == loaded  # every crawled PDF is a report in the warehouse
-    assert len(loaded) == 7
+    assert len(loaded) == 12
     reasons = dict(query(place, "SELECT sha256, reason FROM load_errors"))
     for sha, fmt in others:  # every other format recorded, with its format, not lost
         assert fmt in reasons[sha]
@@ -97,6 +98,18 @@ def test_first_run_crawls_extracts_checks_and_publishes(first, place):
     assert all(src.startswith("http://127.0.0.1:")
                for (src,) in query(place, "SELECT source FROM document_sources"))
     assert query(place, "SELECT count(*) FROM rule_results")[0][0] > 0
+
+
+def test_the_crawled_series_pair_up_across_years(first, place):
+    """The portal's 洪泽区 (2019-2021) and 灌南县 (2022-2023) columns: each report with a year
+    before is checked against it, and the break planted in 洪泽区 2021 is found."""
+    checked = query(place, "SELECT DISTINCT ay.year FROM latest_findings f JOIN report_agency_years ay "
+                           "USING (report_id) WHERE f.rule = 'applications.carry_continuity'")
+    assert {y for (y,) in checked} == {2020, 2021, 2023}
+    assert query(place, "SELECT ay.agency, ay.year, f.column_key FROM latest_findings f "
+                        "JOIN report_agency_years ay USING (report_id) WHERE f.status = 'fail' "
+                        "AND f.rule = 'applications.carry_continuity' ORDER BY ALL") == [
+        ("淮安市洪泽区人民政府", 2021, "natural_person"), ("淮安市洪泽区人民政府", 2021, "total")]
 
 
 def test_the_crawl_metadata_shows_in_the_ui(first):
@@ -117,7 +130,7 @@ def test_second_run_sends_conditional_requests_and_extracts_nothing_again(second
                             "AND role = 'report' AND attempt > 0", [run])
     assert 304 in {status for status, _ in requests}
     assert sum(size or 0 for _, size in requests) == 0  # no report body downloaded again
-    assert query(place, "SELECT count(*) FROM documents")[0][0] == 7
+    assert query(place, "SELECT count(*) FROM documents")[0][0] == 12
 
 
 def test_a_replaced_report_is_a_new_version_and_the_old_one_stays(third, place):

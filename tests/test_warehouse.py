@@ -112,7 +112,8 @@ def test_load_errors_and_summary(db):
     expectations.store(con, expectations.evaluate(con))
     assert warehouse.summary(con) == {
         "documents": 1, "current_reports": 1, "reports": 1, "facts": 200,
-        "extraction_problems": 0, "failed_rule_instances": 0, "load_errors": 2}
+        "extraction_problems": 0, "failed_rule_instances": 0, "info_findings": 0,
+        "load_errors": 2}
     con.close()
 
 
@@ -194,7 +195,9 @@ def test_query_rule_failures_with_cells(loaded):
     rows = query(loaded, "05_rule_failures_with_cells.sql")
     assert [(r["rule"], r["row_key"], r["column_key"], r["pages"]) for r in rows] == [
         ("applications.applicant_sum", "carried_forward", None, [5]),
-        ("applications.balance", None, "natural_person", [4, 5])]
+        ("applications.balance", None, "natural_person", [4, 5]),
+        # a county government (某县人民政府) reporting the 规章 淮安 made: it has no power to
+        ("plausibility.rule_making_power", None, None, [3])]
     assert rows[1]["cells"] == (
         "new_requests×natural_person = 3001 (p.4); carried_over×natural_person = 34 (p.4); "
         "total_processed×natural_person = 2932 (p.5); carried_forward×natural_person = 100 (p.5)")
@@ -207,3 +210,27 @@ def test_readme_shows_the_same_five_queries():
     assert len(files) == 5
     for f in files:
         assert f.read_text(encoding="utf-8").strip() in [b.strip() for b in blocks], f.name
+
+
+def test_alias_table_pairs_a_renamed_agency(tmp_path):
+    """淮安市国土资源局 became 淮安市自然资源和规划局: no name rule can pair them, an alias line
+    does — and then its 2024 report is checked against the 2023 one."""
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    old = huaian_report("land-2023", agency="淮安市国土资源局", year=2023, path="/r/land-2023.pdf")
+    new = huaian_report("nrp-2024", agency="淮安市自然资源和规划局", year=2024,
+                        path="/r/nrp-2024.pdf")
+    ids = [warehouse.load_report(con, r, r.document.path)["report_id"] for r in (old, new)]
+
+    def carry(aliases):
+        found = expectations.evaluate(con, ids, aliases=aliases)
+        return [(f["column"], f["status"], f["expected"], f["actual"], f["previous_report_id"])
+                for f in found if f["rule"] == "applications.carry_continuity"
+                and f["column"] == "total"]
+
+    assert carry({}) == []  # two agencies as far as names go
+    assert carry({"淮安市国土资源局": "淮安市自然资源和规划局"}) == [
+        ("total", "fail", 103, 34, ids[0])]  # 2023 carried 103 forward, 2024 34 over
+    assert con.execute("SELECT agency, canonical, how FROM agency_identity ORDER BY agency"
+                       ).fetchall() == [("淮安市国土资源局", "淮安市自然资源和规划局", "alias"),
+                                        ("淮安市自然资源和规划局", "淮安市自然资源和规划局", "same")]
+    con.close()

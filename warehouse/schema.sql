@@ -93,6 +93,71 @@ CREATE TABLE IF NOT EXISTS rule_results (
     evaluated_at   TIMESTAMP NOT NULL
 );
 
+-- issue-4 additions to rule_results (ALTER: warehouses made before them keep working)
+ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS figure VARCHAR;   -- narrative rules
+ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS previous_report_id INTEGER;  -- cross-year rules
+
+-- the text layer of every page, as read (PDFium), for the narrative rules and for search
+CREATE TABLE IF NOT EXISTS report_pages (
+    report_id INTEGER NOT NULL,
+    page      INTEGER NOT NULL,
+    text      VARCHAR,
+    PRIMARY KEY (report_id, page)
+);
+
+-- the report's sentences outside the tables (gongkai.narrative.sentences)
+CREATE TABLE IF NOT EXISTS report_sentences (
+    report_id      INTEGER NOT NULL,
+    seq            INTEGER NOT NULL,    -- order in the document
+    page           INTEGER NOT NULL,    -- the page the sentence starts on
+    text           VARCHAR NOT NULL,
+    comparable     VARCHAR,             -- digits masked, for text similarity; NULL when short
+    in_section_six BOOLEAN NOT NULL,    -- under 六、其他需要报告的事项
+    PRIMARY KEY (report_id, seq)
+);
+
+-- figures the text states (gongkai.narrative.stated_figures): 受理申请 N 件, 行政复议 N 件, …
+CREATE TABLE IF NOT EXISTS stated_figures (
+    report_id INTEGER NOT NULL,
+    position  INTEGER NOT NULL,         -- order in the document
+    seq       INTEGER NOT NULL,         -- the sentence (report_sentences.seq)
+    figure    VARCHAR NOT NULL,         -- a key of figure_cells
+    value     DECIMAL(18,4) NOT NULL,
+    page      INTEGER NOT NULL,
+    phrase    VARCHAR NOT NULL,         -- the words that state it
+    PRIMARY KEY (report_id, position)
+);
+
+-- which table cells a stated figure is compared with, per template (gongkai.narrative.FIGURES)
+CREATE TABLE IF NOT EXISTS figure_cells (
+    figure     VARCHAR NOT NULL,
+    label_zh   VARCHAR NOT NULL,
+    template   VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    row_key    VARCHAR NOT NULL,
+    column_key VARCHAR NOT NULL,
+    PRIMARY KEY (figure, template, table_name, row_key, column_key)
+);
+
+-- spellings of one agency that are not paired automatically (pipelines/agency_aliases.csv,
+-- loaded on every evaluation; edit the CSV, not this table)
+CREATE TABLE IF NOT EXISTS agency_aliases (
+    alias     VARCHAR PRIMARY KEY,
+    canonical VARCHAR NOT NULL,
+    note      VARCHAR
+);
+
+-- every agency name seen in reports, with the agency it is (rebuilt on every evaluation by
+-- gongkai.agencies.resolve) and its level (gongkai.agencies.level)
+CREATE TABLE IF NOT EXISTS agency_identity (
+    agency            VARCHAR PRIMARY KEY,  -- as the report writes it
+    canonical         VARCHAR NOT NULL,     -- the agency: its fullest spelling
+    how               VARCHAR NOT NULL,     -- same | prefix | alias
+    tier              VARCHAR NOT NULL,     -- national | provincial | prefecture | county | township | unknown
+    kind              VARCHAR NOT NULL,     -- government | department | unknown
+    rule_making_power BOOLEAN               -- NULL: cannot tell from the name
+);
+
 -- the vocabulary with the template's Chinese labels (filled from gongkai/vocabulary.py)
 CREATE TABLE IF NOT EXISTS vocab_rows (
     table_name VARCHAR NOT NULL,
@@ -178,3 +243,18 @@ FROM rule_results rr JOIN current_reports r USING (report_id)
 ORDER BY CASE rr.status WHEN 'fail' THEN 0 WHEN 'not_assessable' THEN 1 ELSE 2 END,
          CASE rr.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
          r.agency, r.year, rr.report_id, rr.rule;
+
+-- a report's agency (canonical) and year: what the cross-year rules pair on
+CREATE OR REPLACE VIEW report_agency_years AS
+SELECT r.report_id, r.agency, coalesce(a.canonical, r.agency) AS canonical_agency, r.year,
+       r.template, a.tier, a.kind, a.rule_making_power
+FROM current_reports r LEFT JOIN agency_identity a ON a.agency = r.agency;
+
+-- the findings of the latest evaluation of every current report (rule_results keeps only the
+-- latest per report; this view adds who and when, and leaves superseded versions out)
+CREATE OR REPLACE VIEW latest_findings AS
+SELECT ay.canonical_agency, ay.agency, ay.year, ay.tier, rr.report_id, rr.rule, rr.severity,
+       rr.status, rr.table_name, rr.row_key, rr.column_key, rr.figure, rr.previous_report_id,
+       rr.expected, rr.actual, rr.residual, rr.message, rr.operands, rr.evaluated_at
+FROM rule_results rr JOIN report_agency_years ay USING (report_id)
+ORDER BY ay.canonical_agency, ay.year, rr.report_id, rr.rule;

@@ -35,6 +35,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False):
     if not read_only:
         con.execute(SCHEMA.read_text(encoding="utf-8"))
         _fill_vocabulary(con)
+        _fill_figure_cells(con)
     return con
 
 
@@ -55,6 +56,20 @@ def _fill_vocabulary(con) -> None:
     con.execute("DELETE FROM vocab_columns")
     con.executemany("INSERT INTO vocab_rows VALUES (?, ?, ?, ?, ?)", rows)
     con.executemany("INSERT INTO vocab_columns VALUES (?, ?, ?, ?, ?)", cols)
+    con.execute("COMMIT")
+
+
+def _fill_figure_cells(con) -> None:
+    from gongkai import narrative
+
+    rows = sorted({(figure, spec.label, template, *cell)
+                   for figure, spec in narrative.FIGURES.items()
+                   for template in V.TEMPLATES for cell in spec.cells(template)})
+    if con.execute("SELECT count(*) FROM figure_cells").fetchone()[0] == len(rows):
+        return
+    con.execute("BEGIN")
+    con.execute("DELETE FROM figure_cells")
+    con.executemany("INSERT INTO figure_cells VALUES (?, ?, ?, ?, ?, ?)", rows)
     con.execute("COMMIT")
 
 
@@ -127,6 +142,7 @@ def load_report(con, report: Report, source: str | None = None) -> dict:
                 "INSERT INTO extraction_problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(report_id, doc.path, p.code, p.message, p.table, p.row, p.column, p.page)
                  for p in problems])
+        _load_text(con, report_id, report.page_texts)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -134,6 +150,66 @@ def load_report(con, report: Report, source: str | None = None) -> dict:
     return {"status": "new_version" if previous else "loaded", "document_id": document_id,
             "report_id": report_id, "facts": len(facts), "problems": len(problems),
             "supersedes": previous[0] if previous else None}
+
+
+def _load_text(con, report_id: int, page_texts: list[str]) -> None:
+    """The pages' text, the sentences outside the tables and the figures they state."""
+    from gongkai import narrative
+
+    if not page_texts:
+        return
+    con.executemany("INSERT INTO report_pages VALUES (?, ?, ?)",
+                    [(report_id, i, text) for i, text in enumerate(page_texts, start=1)])
+    sentences = narrative.sentences(page_texts)
+    six = {s.seq for s in narrative.section_six(sentences) or ()}
+    if sentences:
+        con.executemany(
+            "INSERT INTO report_sentences VALUES (?, ?, ?, ?, ?, ?)",
+            [(report_id, s.seq, s.page, s.text, (narrative.comparable_sentences([s]) or [None])[0],
+              s.seq in six)
+             for s in sentences])
+    figures = narrative.stated_figures(sentences)
+    if figures:
+        con.executemany(
+            "INSERT INTO stated_figures VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(report_id, i, f.seq, f.figure, f.value, f.page, f.phrase)
+             for i, f in enumerate(figures)])
+
+
+def refresh_agencies(con, aliases: dict[str, str] | None = None) -> int:
+    """Rebuild ``agency_identity`` from the agencies of all reports and the alias table.
+
+    ``aliases``: alias -> canonical; None reads pipelines/agency_aliases.csv. They are also
+    written to ``agency_aliases`` so that SQL users see what paired which names.
+    """
+    from gongkai import agencies
+
+    if aliases is None:
+        aliases = agencies.load_aliases(agencies.ALIASES_PATH)
+    names = [r[0] for r in con.execute(
+        "SELECT DISTINCT agency FROM reports WHERE agency IS NOT NULL ORDER BY 1").fetchall()]
+    canonical = agencies.resolve(names, aliases)
+    normalised_aliases = {agencies.normalise(a) for a in aliases}
+    rows = []
+    for name in names:
+        level = agencies.level(canonical[name])
+        how = ("same" if canonical[name] == name
+               else "alias" if agencies.normalise(name) in normalised_aliases else "prefix")
+        rows.append((name, canonical[name], how, level.tier, level.kind, level.rule_making_power))
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM agency_aliases")
+        if aliases:
+            con.executemany("INSERT INTO agency_aliases VALUES (?, ?, NULL)",
+                            sorted(aliases.items()))
+        con.execute("DELETE FROM agency_identity")
+        if rows:
+            con.executemany("INSERT INTO agency_identity VALUES (?, ?, ?, ?, ?, ?)", rows)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len(rows)
 
 
 def _add_source(con, sha256: str, source: str, now: datetime) -> bool:
@@ -191,6 +267,10 @@ def summary(con) -> dict:
         "reports": q("SELECT count(*) FROM reports"),
         "facts": q("SELECT count(*) FROM facts"),
         "extraction_problems": q("SELECT count(*) FROM extraction_problems"),
-        "failed_rule_instances": q("SELECT count(*) FROM rule_results WHERE status = 'fail'"),
+        # failures that say something is wrong (error, warning); info rules only describe
+        "failed_rule_instances": q("SELECT count(*) FROM rule_results WHERE status = 'fail' "
+                                   "AND severity IN ('error', 'warning')"),
+        "info_findings": q("SELECT count(*) FROM rule_results WHERE status = 'fail' "
+                           "AND severity = 'info'"),
         "load_errors": q("SELECT count(*) FROM load_errors"),
     }

@@ -85,6 +85,12 @@ ROUTES: dict[str, Route] = {
     G + "/go.php?id=2019": Route(redirect=G + "/files/daoli-2019.pdf"),
     G + "/files/daoli-2019.pdf": Route(REPORTS / "s19-daoli-district-2019.pdf"),
     G + "/go.php?id=2018": Route(redirect="/private/report-2018.pdf"),  # into robots-disallowed space
+    # two county/district columns, one agency over consecutive years each (the cross-year rules)
+    G + "/hongze/files/ndbg-2019.pdf": Route(REPORTS / "s19-hongze-district-2019.pdf"),
+    G + "/hongze/files/ndbg-2020.pdf": Route(REPORTS / "s19-hongze-district-2020.pdf"),
+    G + "/hongze/files/ndbg-2021.pdf": Route(REPORTS / "t21-hongze-district-2021.pdf"),
+    G + "/guannan/files/ndbg-2022.pdf": Route(REPORTS / "t21-guannan-county-2022.pdf"),
+    G + "/guannan/files/ndbg-2023.pdf": Route(REPORTS / "t21-guannan-county-2023.pdf"),
 }
 
 
@@ -311,7 +317,8 @@ def main(argv: list[str] | None = None) -> None:
     portal = DemoPortal(port=args.port).start()
     print(f"demo portal at {portal.base_url}/ (Ctrl-C to stop)", flush=True)
     print("list pages:", *(portal.url(p) for p in (T + "/index.html", H + "/col/col123/index.html",
-                                                    G + "/ndbg.html")), sep="\n  ", flush=True)
+                                                    G + "/ndbg.html", G + "/hongze/ndbg.html",
+                                                    G + "/guannan/ndbg.html")), sep="\n  ", flush=True)
     try:
         while True:
             time.sleep(3600)
