@@ -47,8 +47,11 @@ def rule_findings(context: dg.AssetExecutionContext,
         findings = evaluate(con, validations=validations)
         store(con, findings)
         labels = steps.report_labels(con)
-    docs = build_data_docs(validations, steps.data_docs_dir(warehouse.location()))
-    context.log.info(f"Great Expectations Data Docs: {docs}")
+    # built aside, published with the warehouse (published_warehouse)
+    build_data_docs(validations,
+                    steps.staged_data_docs_dir(warehouse.location(), context.run.run_id))
+    docs = steps.data_docs_dir(warehouse.location()) / "index.html"
+    context.log.info(f"Great Expectations Data Docs (published with the warehouse): {docs}")
 
     statuses = {s: sum(f["status"] == s for f in findings)
                 for s in ("pass", "fail", "not_assessable")}
@@ -111,13 +114,15 @@ def findings_summary(context: dg.AssetExecutionContext,
     description="The run's warehouse made the one people query, all at once: the staging copy "
                 "the run wrote is renamed over the published file. Sessions opened before keep "
                 "the old data until they reconnect; a run that fails before this step publishes "
-                "nothing (warehouse/snapshot.py).",
+                "nothing (warehouse/snapshot.py). The run's Data Docs site is published with "
+                "it.",
 )
 def published_warehouse(context: dg.AssetExecutionContext,
                         warehouse: WarehouseResource) -> dg.MaterializeResult:
     from warehouse import store
 
     path = warehouse.publish(context.run.run_id)
+    docs = steps.publish_data_docs(path, context.run.run_id)
     con = store.connect(path, read_only=True)
     try:
         summary = store.summary(con)
@@ -125,5 +130,6 @@ def published_warehouse(context: dg.AssetExecutionContext,
         con.close()
     return dg.MaterializeResult(metadata={
         "warehouse": dg.MetadataValue.path(str(path)),
+        **({"data_docs": dg.MetadataValue.path(str(docs))} if docs else {}),
         **{k: v for k, v in summary.items() if isinstance(v, (int, float, str))},
     })

@@ -6,6 +6,7 @@ resources and turn their results into metadata.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,9 +178,27 @@ def vocabulary_cells() -> set[tuple[str, str, str]]:
 # --- findings --------------------------------------------------------------------------------
 
 def data_docs_dir(warehouse_location: str | Path) -> Path:
-    """Where a run builds the Great Expectations Data Docs site: ``data_docs/`` beside the
-    published warehouse file (its index.html is what `gongkai run` prints)."""
+    """Where the Great Expectations Data Docs site of the published warehouse is: ``data_docs/``
+    beside the warehouse file (its index.html is what `gongkai run` prints)."""
     return Path(warehouse_location).with_name("data_docs")
+
+
+def staged_data_docs_dir(warehouse_location: str | Path, run_id: str) -> Path:
+    """Where a run builds its Data Docs site until it publishes (beside the published one)."""
+    return Path(warehouse_location).with_name(f".data_docs.{run_id}.staging")
+
+
+def publish_data_docs(warehouse_location: str | Path, run_id: str) -> Path | None:
+    """The run's staged Data Docs site made the published one; the staged sites of runs that
+    never published are removed. Returns the index.html, None when the run staged none."""
+    from expectations.data_docs import publish_site
+
+    site = data_docs_dir(warehouse_location)
+    staged = staged_data_docs_dir(warehouse_location, run_id)
+    index = publish_site(staged, site) if staged.is_dir() else None
+    for stale in site.parent.glob(".data_docs.*.staging"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return index
 
 
 def rule_counts(findings: list[dict]) -> dict[str, Counter]:

@@ -130,6 +130,15 @@ def build_data_docs(validations: Iterable[tuple[Rule, pd.DataFrame]], site_dir: 
     return site_dir / "index.html"
 
 
+def publish_site(staged: Path, site_dir: Path) -> Path:
+    """Put a site built into ``staged`` (by :func:`build_data_docs`) at ``site_dir``, replacing
+    the previous one; return its index.html. A run builds its site aside and publishes it
+    with its warehouse, so the docs never describe a run that was not published."""
+    site_dir = Path(site_dir).absolute()
+    _swap(Path(staged).absolute(), site_dir)
+    return site_dir / "index.html"
+
+
 def _swap(new: Path, site_dir: Path) -> None:
     """Put ``new`` at ``site_dir`` by renames (same folder), then remove the previous site."""
     if not (site_dir.exists() or site_dir.is_symlink()):

@@ -111,6 +111,9 @@ def test_summary_asset_and_data_docs(run):
     docs = data_docs_dir(db) / "index.html"
     assert docs.exists()
     assert str(docs) == mats["rule_findings"].metadata["data_docs"].value
+    assert str(docs) == mats["published_warehouse"].metadata["data_docs"].value
+    # built aside and published with the warehouse: no staged site is left behind
+    assert not list(db.parent.glob(".data_docs.*"))
     pages = list((data_docs_dir(db) / "validations").rglob("*.html"))
     assert len(pages) >= 10  # a validation page per rule with instances
 

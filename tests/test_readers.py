@@ -84,6 +84,8 @@ def test_a_failed_run_publishes_nothing(tmp_path):
     shutil.copy(sorted(REPORTS.glob("*.pdf"))[0], folder)
     assert materialize(folder, db).success
     before = db.read_bytes()
+    docs = tmp_path / "data_docs" / "index.html"
+    docs_before = docs.read_bytes()
     # a warehouse whose facts break our own integrity check: the blocking check stops the run
     # before publication, and the published file stays as it was
     shutil.copy(sorted(REPORTS.glob("*.pdf"))[1], folder)
@@ -101,3 +103,4 @@ def test_a_failed_run_publishes_nothing(tmp_path):
         store.load_report = original
     assert not result.success
     assert db.read_bytes() == before
+    assert docs.read_bytes() == docs_before  # the Data Docs of the published run stay
