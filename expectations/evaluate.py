@@ -13,6 +13,7 @@ from expectations.rules import BY_ID, RULES, Rule
 from expectations.sql import rule_sql
 from expectations.messages import messages
 from expectations.validate import failing_instances
+from warehouse.store import connect, load_report, refresh_agencies
 
 
 def _number(value):
@@ -36,8 +37,6 @@ def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] =
     One finding per instance, ordered by report, then catalogue order, then template order.
     """
     if any(r.kind in ("power", "continuity", "similarity") for r in rules):
-        from warehouse.store import refresh_agencies
-
         refresh_agencies(con, aliases)  # who is who, and its level: from names and aliases
     labels = ({rid: f"{agency or '?'} {year or '?'} #{rid}" for rid, agency, year in
                con.execute("SELECT report_id, agency, year FROM reports").fetchall()}
@@ -122,8 +121,21 @@ def _operand_out(o: dict) -> dict:
     return out
 
 
+# rule_results' columns as store() writes them
+_RESULT_COLUMNS = ("report_id", "rule", "severity", "status", "table_name", "row_key",
+                   "column_key", "expected", "actual", "residual", "blank_involved", "message",
+                   "operands", "evaluated_at", "figure", "previous_report_id")
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
 def store(con, findings: list[dict]) -> int:
-    """Write findings to ``rule_results``, replacing earlier results of the same reports."""
+    """Write findings to ``rule_results``, replacing earlier results of the same reports.
+
+    One ``INSERT … SELECT`` from a DataFrame (numbers cast back to DECIMAL(18,4) in SQL): a
+    run stores every instance of every report, tens of thousands of rows."""
     report_ids = sorted({f["report_id"] for f in findings})
     now = datetime.now().replace(microsecond=0)
     rows = []
@@ -134,21 +146,27 @@ def store(con, findings: list[dict]) -> int:
             Decimal(str(expected)) - Decimal(str(actual))
         rows.append((f["report_id"], f["rule"], f["severity"], f["status"],
                      f.get("table") or (rule.table if rule else None), f.get("row"),
-                     f.get("column"),
-                     expected, actual, residual, f["blank_involved"], f["message"],
+                     f.get("column"), _float(expected), _float(actual), _float(residual),
+                     f["blank_involved"], f["message"],
                      json.dumps(f["operands"], ensure_ascii=False), now, f.get("figure"),
                      f.get("previous_report_id")))
+    frame = pd.DataFrame(rows, columns=list(_RESULT_COLUMNS)).astype(
+        {"report_id": "int64", "previous_report_id": "Int64", "expected": "float64",
+         "actual": "float64", "residual": "float64", "blank_involved": "bool"})
+    select = ", ".join(f"{c}::DECIMAL(18,4)" if c in ("expected", "actual", "residual")
+                       else f"{c}::JSON" if c == "operands" else c for c in _RESULT_COLUMNS)
     con.execute("BEGIN")
     try:
         if report_ids:
             con.execute("DELETE FROM rule_results WHERE report_id IN ("
                         + ", ".join(str(int(i)) for i in report_ids) + ")")
         if rows:
-            con.executemany(
-                "INSERT INTO rule_results (report_id, rule, severity, status, table_name, "
-                "row_key, column_key, expected, actual, residual, blank_involved, message, "
-                "operands, evaluated_at, figure, previous_report_id) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            con.register("new_rule_results", frame)
+            try:
+                con.execute(f"INSERT INTO rule_results ({', '.join(_RESULT_COLUMNS)}) "
+                            f"SELECT {select} FROM new_rule_results")
+            finally:
+                con.unregister("new_rule_results")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -170,8 +188,6 @@ def check_reports(reports: list[Report], rules: tuple[Rule, ...] = RULES,
     """The rules for several reports loaded together into one in-memory warehouse, so that
     reports of one agency in consecutive years are also checked against each other.
     One list of findings per report, in the order given."""
-    from warehouse.store import connect, load_report
-
     con = connect(":memory:")
     try:
         ids = [load_report(con, r, r.document.path)["report_id"] for r in reports]

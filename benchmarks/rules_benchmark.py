@@ -1,0 +1,107 @@
+"""Time the rule catalogue over a large warehouse: what a run's ``rule_findings`` costs.
+
+The bundled reports (tests/fixtures/reports, tests/fixtures/real) are extracted once, then
+loaded ``--copies`` times into a fresh DuckDB file, each copy under other agency names (the
+copies of a series stay a series, so the cross-year rules have pairs). Then, timed once each:
+``refresh_agencies``, ``evaluate`` (every rule: SQL in DuckDB, GX on the frames), ``store``,
+and the Data Docs build. Prints and writes benchmarks/rules_results.json.
+
+    python benchmarks/rules_benchmark.py [--copies 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+SOURCES = [REPO_ROOT / "tests/fixtures/reports", REPO_ROOT / "tests/fixtures/real"]
+RESULTS = REPO_ROOT / "benchmarks" / "rules_results.json"
+# a prefix per copy that keeps the names real-looking: the copies are other provinces' agencies
+PROVINCES = ["江苏省", "浙江省", "安徽省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "四川省",
+             "陕西省"]
+
+
+def _copy_name(agency: str | None, i: int) -> str | None:
+    if agency is None:
+        return None
+    return f"{PROVINCES[i % len(PROVINCES)]}第{i}{agency}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--copies", type=int, default=30, help="copies of the bundled reports")
+    args = ap.parse_args(argv)
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    from expectations import evaluate, store
+    from expectations.data_docs import build_data_docs
+    from gongkai.extract import extract_report
+    import warehouse
+
+    pdfs = sorted(p for s in SOURCES for p in s.glob("*.pdf"))
+    started = time.perf_counter()
+    reports = [extract_report(p) for p in pdfs]
+    extraction = time.perf_counter() - started
+
+    timings: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        con = warehouse.connect(Path(tmp) / "w.duckdb")
+        t = time.perf_counter()
+        for i in range(args.copies):
+            for r in reports:
+                doc = dataclasses.replace(r.document, sha256=f"{r.document.sha256}-{i}",
+                                          path=f"{r.document.path}#{i}")
+                warehouse.load_report(con, dataclasses.replace(
+                    r, document=doc, agency=_copy_name(r.agency, i)), doc.path)
+        timings["load"] = time.perf_counter() - t
+        counts = con.execute("SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM facts),"
+                             " (SELECT count(*) FROM report_sentences)").fetchone()
+        t = time.perf_counter()
+        warehouse.refresh_agencies(con)
+        timings["refresh_agencies"] = time.perf_counter() - t
+        validations: list = []
+        t = time.perf_counter()
+        findings = evaluate(con, validations=validations)
+        timings["evaluate"] = time.perf_counter() - t
+        t = time.perf_counter()
+        store(con, findings)
+        timings["store"] = time.perf_counter() - t
+        t = time.perf_counter()
+        build_data_docs(validations, Path(tmp) / "data_docs")
+        timings["data_docs"] = time.perf_counter() - t
+        con.close()
+
+    per_rule = defaultdict(int)
+    for f in findings:
+        per_rule[f["rule"]] += 1
+    result = {
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "platform": platform.platform()},
+        "copies": args.copies, "reports": counts[0], "facts": counts[1],
+        "sentences": counts[2], "rule_instances": len(findings),
+        "instances_per_rule": dict(sorted(per_rule.items())),
+        "seconds": {k: round(v, 2) for k, v in timings.items()},
+        "evaluate_ms_per_report": round(1000 * timings["evaluate"] / counts[0], 2),
+        "extraction_of_the_originals_seconds": round(extraction, 2),
+    }
+    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: result[k] for k in ("reports", "facts", "rule_instances", "seconds",
+                                             "evaluate_ms_per_report")}, ensure_ascii=False))
+    print(f"written to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
