@@ -13,7 +13,7 @@ from expectations.rules import BY_ID, RULES, Rule
 from expectations.sql import rule_sql
 from expectations.messages import messages
 from expectations.validate import failing_instances
-from warehouse.store import connect, load_report, refresh_agencies
+from warehouse.store import connect, insert_rows, load_report, refresh_agencies
 
 
 def _number(value):
@@ -127,15 +127,9 @@ _RESULT_COLUMNS = ("report_id", "rule", "severity", "status", "table_name", "row
                    "operands", "evaluated_at", "figure", "previous_report_id")
 
 
-def _float(value) -> float | None:
-    return None if value is None else float(value)
-
-
 def store(con, findings: list[dict]) -> int:
-    """Write findings to ``rule_results``, replacing earlier results of the same reports.
-
-    One ``INSERT … SELECT`` from a DataFrame (numbers cast back to DECIMAL(18,4) in SQL): a
-    run stores every instance of every report, tens of thousands of rows."""
+    """Write findings to ``rule_results``, replacing earlier results of the same reports (in
+    bulk: a run stores every instance of every report)."""
     report_ids = sorted({f["report_id"] for f in findings})
     now = datetime.now().replace(microsecond=0)
     rows = []
@@ -146,27 +140,15 @@ def store(con, findings: list[dict]) -> int:
             Decimal(str(expected)) - Decimal(str(actual))
         rows.append((f["report_id"], f["rule"], f["severity"], f["status"],
                      f.get("table") or (rule.table if rule else None), f.get("row"),
-                     f.get("column"), _float(expected), _float(actual), _float(residual),
-                     f["blank_involved"], f["message"],
-                     json.dumps(f["operands"], ensure_ascii=False), now, f.get("figure"),
-                     f.get("previous_report_id")))
-    frame = pd.DataFrame(rows, columns=list(_RESULT_COLUMNS)).astype(
-        {"report_id": "int64", "previous_report_id": "Int64", "expected": "float64",
-         "actual": "float64", "residual": "float64", "blank_involved": "bool"})
-    select = ", ".join(f"{c}::DECIMAL(18,4)" if c in ("expected", "actual", "residual")
-                       else f"{c}::JSON" if c == "operands" else c for c in _RESULT_COLUMNS)
+                     f.get("column"), expected, actual, residual, f["blank_involved"],
+                     f["message"], json.dumps(f["operands"], ensure_ascii=False), now,
+                     f.get("figure"), f.get("previous_report_id")))
     con.execute("BEGIN")
     try:
         if report_ids:
             con.execute("DELETE FROM rule_results WHERE report_id IN ("
                         + ", ".join(str(int(i)) for i in report_ids) + ")")
-        if rows:
-            con.register("new_rule_results", frame)
-            try:
-                con.execute(f"INSERT INTO rule_results ({', '.join(_RESULT_COLUMNS)}) "
-                            f"SELECT {select} FROM new_rule_results")
-            finally:
-                con.unregister("new_rule_results")
+        insert_rows(con, "rule_results", rows, _RESULT_COLUMNS)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
