@@ -36,7 +36,7 @@ def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] =
     report and instance named, for ``expectations.data_docs.build_data_docs``.
     One finding per instance, ordered by report, then catalogue order, then template order.
     """
-    if any(r.kind in ("power", "continuity", "similarity") for r in rules):
+    if any(r.reads_agencies for r in rules):
         refresh_agencies(con, aliases)  # who is who, and its level: from names and aliases
     labels = ({rid: f"{agency or '?'} {year or '?'} #{rid}" for rid, agency, year in
                con.execute("SELECT report_id, agency, year FROM reports").fetchall()}
@@ -110,7 +110,8 @@ def instance_name(f: dict) -> str:
     for key in ("row", "column", "figure"):
         if f.get(key) is not None:
             return f"{key} {f[key]}"
-    return f"table {f['table']}" if f.get("rule") == "plausibility.blank_cells" else "report"
+    rule = BY_ID.get(f.get("rule"))
+    return f"table {f['table']}" if rule is not None and rule.scope == "table" else "report"
 
 
 def _operand_out(o: dict) -> dict:

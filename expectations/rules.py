@@ -104,6 +104,11 @@ class Rule:
     def cross_year(self) -> bool:
         return self.kind in CROSS_YEAR_KINDS
 
+    @property
+    def reads_agencies(self) -> bool:
+        """Whether the rule's SQL reads ``agency_identity`` (pairs or levels of agencies)."""
+        return self.cross_year or self.kind == "power"
+
     def param(self, name: str, default=None):
         return dict(self.params).get(name, default)
 

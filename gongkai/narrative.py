@@ -289,8 +289,14 @@ def section_six(sents: list[Sentence]) -> list[Sentence] | None:
     return sents[starts[-1]:] if starts else None
 
 
+def comparable(sentence: Sentence) -> str | None:
+    """A sentence as two years' texts are compared: digits masked (the year and the counts
+    change every year), whitespace removed; None under 12 characters (headings are alike
+    anyway)."""
+    masked = re.sub(r"\s+", "", re.sub(r"\d", "#", sentence.text))
+    return masked if len(masked) >= 12 else None
+
+
 def comparable_sentences(sents: list[Sentence]) -> list[str]:
-    """Sentences for comparing two years' texts: digits masked (the year and the counts change
-    every year), whitespace removed, only those of >= 12 characters (headings are alike anyway)."""
-    masked = (re.sub(r"\s+", "", re.sub(r"\d", "#", s.text)) for s in sents)
-    return [t for t in masked if len(t) >= 12]
+    """The comparable form of every sentence that has one."""
+    return [c for c in map(comparable, sents) if c is not None]

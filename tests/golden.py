@@ -7,6 +7,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+from expectations.rules import BY_ID
+
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = FIXTURES / "golden"
 # (golden files, the folders their PDFs are in): the real and generated fixtures, and the
@@ -55,7 +57,7 @@ def failure_key(finding: dict) -> tuple:
     rule = finding["rule"]
     if rule in RULE_ONLY:
         return (rule, None, None, None, None, None, None)
-    return (rule, finding.get("table") if rule == "plausibility.blank_cells" else None,
+    return (rule, finding.get("table") if BY_ID[rule].scope == "table" else None,
             finding.get("row"), finding.get("column"), finding.get("figure"),
             _number(finding.get("expected")), _number(finding.get("actual")))
 

@@ -182,8 +182,7 @@ def _load_text(con, report_id: int, page_texts: list[str]) -> None:
     sentences = narrative.sentences(page_texts)
     six = {s.seq for s in narrative.section_six(sentences) or ()}
     insert_rows(con, "report_sentences", [
-        (report_id, s.seq, s.page, s.text, (narrative.comparable_sentences([s]) or [None])[0],
-         s.seq in six) for s in sentences])
+        (report_id, s.seq, s.page, s.text, narrative.comparable(s), s.seq in six) for s in sentences])
     insert_rows(con, "stated_figures", [
         (report_id, i, f.seq, f.figure, f.value, f.page, f.phrase)
         for i, f in enumerate(narrative.stated_figures(sentences))])
