@@ -1,4 +1,5 @@
-"""One crawl asset per portal of ``pipelines/sources.yaml`` (group ``crawl``).
+"""One crawl asset per portal of the sources file (``pipelines/sources.yaml``, or
+``$GONGKAI_SOURCES``; group ``crawl``).
 
 Each asset crawls its source (``gongkai.crawl.crawl``) into the run's staging warehouse
 (``crawl_documents``, ``crawl_urls``, ``crawl_log``, ``crawl_runs``) and the content-addressed
@@ -14,7 +15,7 @@ import dagster as dg
 
 from gongkai.crawl import load_sources
 from gongkai.crawl.sources import PLACEHOLDER, Source
-from pipelines.resources import CrawlResource, WarehouseResource
+from assets.resources import CrawlResource, WarehouseResource
 
 GROUP = "crawl"
 
@@ -46,10 +47,9 @@ def build_crawl_asset(source: Source) -> dg.AssetsDefinition:
     def crawl_source(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                      crawl: CrawlResource) -> dg.MaterializeResult:
         from gongkai.crawl import crawl as run_crawl
-        from gongkai.crawl.demo_portal import reachable
 
         run_id = context.run.run_id
-        with reachable(source, crawl.demo_base) as located, warehouse.connect(run_id) as con:
+        with crawl.located(source) as located, warehouse.connect(run_id) as con:
             result = run_crawl(located, crawl.store(), con, settings=crawl.settings(),
                                run_id=f"{run_id}:{source.id}")
         for line in result.errors[:20]:

@@ -1,10 +1,11 @@
-"""``report_documents`` and ``extracted_reports``: from a folder of PDFs to Report objects."""
+"""``report_documents`` and ``extracted_reports``: from folders and the crawl store to Report
+objects, through the intake (``gongkai.extract.intake``)."""
 
 import dagster as dg
 
-from assets import steps
 from assets.crawl import CRAWL_ASSETS
-from pipelines.resources import CrawlResource, ReportFolderResource, WarehouseResource
+from assets.resources import CrawlResource, ReportFolderResource, WarehouseResource
+from gongkai.extract import intake
 
 GROUP = "reports"
 
@@ -22,18 +23,19 @@ GROUP = "reports"
 )
 def report_documents(context: dg.AssetExecutionContext, reports: ReportFolderResource,
                      warehouse: WarehouseResource, crawl: CrawlResource) -> dg.Output[list[dict]]:
+    from gongkai.crawl.store import crawled_documents
     from warehouse import store
 
     folders = reports.resolved()
-    documents, notes = steps.list_documents(folders)
+    documents, notes = intake.list_documents(folders, recursive=reports.recursive)
     with warehouse.connect(context.run.run_id) as con:
-        documents += steps.crawled_documents(con, crawl.store())
-        documents = steps.mark_settled(documents, store.settled_documents(con))
+        documents += crawled_documents(con, crawl.store())
+        documents = intake.mark_settled(documents, store.settled_documents(con))
     for note in notes:
         context.log.warning(note)
     table = "\n".join(
         ["| document | sha256 | bytes | new |", "|---|---|---|---|"]
-        + [f"| {d['name']} | `{(d['sha256'] or '')[:12]}` | {d['bytes']} "
+        + [f"| {d['name']} | `{(d['sha256'] or '')[:12]}` | {d['bytes'] or ''} "
            f"| {'' if d['settled'] else 'yes'} |" for d in documents])
     return dg.Output(documents, metadata={
         "documents": len(documents),
@@ -53,11 +55,11 @@ def report_documents(context: dg.AssetExecutionContext, reports: ReportFolderRes
                 "and recorded in the warehouse's `load_errors` downstream; the run goes on.",
 )
 def extracted_reports(context: dg.AssetExecutionContext,
-                      report_documents: list[dict]) -> dg.Output[steps.Extraction]:
-    extraction = steps.extract_documents(report_documents)
+                      report_documents: list[dict]) -> dg.Output[intake.Extraction]:
+    extraction = intake.extract_documents(report_documents)
     for u in extraction.unreadable:
         context.log.info(f"not extracted: {u['path']}: {u['reason']}")
-    problems = steps.problem_lines(extraction.reports)
+    problems = intake.problem_lines(extraction.reports)
     per_report = "\n".join(
         ["| document | agency | year | template | facts | problems |", "|---|---|---|---|---|---|"]
         + [f"| {r.document.path.rsplit('/', 1)[-1]} | {r.agency or '?'} | {r.year or '?'} "

@@ -2,29 +2,37 @@
 one Dagster asset check per rule; ``findings_summary``: failure rates by rule, year and agency
 level; ``published_warehouse``: the run's warehouse made the one people query.
 
-The rule checks are WARN and never blocking: a failed rule describes a report (the agency's
-arithmetic or text), not a fault of the pipeline. (dagster-ge is stuck below GX 1.0, so GX is wired in
-here by hand: ``expectations.evaluate`` runs the GX suite, the checks report its results.)
+The rule checks never block: a failed rule describes a report (the agency's arithmetic or
+text), not a fault of the pipeline. Each check's severity is its rule's (error -> ERROR,
+warning -> WARN); an info rule's check passes and lists what it found. GX validates each rule
+once per run, and the Data Docs site is rendered from those results. (dagster-ge is stuck
+below GX 1.0, so GX is wired in here by hand: ``expectations.evaluate`` runs the GX suites, the
+checks report their results.)
 """
 
 import dagster as dg
 
-from assets import steps
+from assets.resources import WarehouseResource
 from assets.warehouse import warehouse_reports
-from pipelines.resources import WarehouseResource
+from expectations import checks
+from expectations.rules import BY_ID
 
 GROUP = "warehouse"
 
+# a rule check's severity is its rule's; an info rule's check passes (it only describes)
+CHECK_SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warning": dg.AssetCheckSeverity.WARN,
+                  "info": dg.AssetCheckSeverity.WARN}
+
 STATUTORY_CHECKS = [
     dg.AssetCheckSpec(
-        name=steps.check_name(rule),
+        name=checks.check_name(rule),
         asset="rule_findings",
-        description=f"`{rule}` — {says}. Warns, never blocks: a failure is a finding about a "
-                    "report, not a fault of the pipeline.",
+        description=f"`{rule}` ({BY_ID[rule].severity}) — {says}. Never blocks: a failure is a "
+                    "finding about a report, not a fault of the pipeline.",
         blocking=False,
         metadata={"rule": rule},
     )
-    for rule, says in steps.CHECKED_RULES.items()
+    for rule, says in checks.CHECKED_RULES.items()
 ]
 
 
@@ -40,29 +48,32 @@ STATUTORY_CHECKS = [
 def rule_findings(context: dg.AssetExecutionContext,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     from expectations import evaluate, store
-    from expectations.data_docs import build_data_docs
+    from expectations.data_docs import build_site, data_docs_dir, staged_data_docs_dir
+    from expectations.validate import Validation
 
-    validations: list = []
+    backend = warehouse.backend()
+    validation = Validation(keep_results=True)  # one GX validation per rule, this run
     with warehouse.connect(context.run.run_id) as con:
-        findings = evaluate(con, validations=validations)
+        findings = evaluate(con, validation=validation)
         store(con, findings)
-        labels = steps.report_labels(con)
-    # built aside, published with the warehouse (published_warehouse)
-    build_data_docs(validations,
-                    steps.staged_data_docs_dir(warehouse.location(), context.run.run_id))
-    docs = steps.data_docs_dir(warehouse.location()) / "index.html"
+        labels = checks.report_labels(con)
+    context.log.info(f"Great Expectations validation: {len(validation.rules)} validations of "
+                     f"{len({r.id for r in validation.rules})} rules (each rule once per run)")
+    # rendered from the same results, built aside, published with the warehouse
+    build_site(validation, staged_data_docs_dir(backend, context.run.run_id))
+    docs = data_docs_dir(backend) / "index.html"
     context.log.info(f"Great Expectations Data Docs (published with the warehouse): {docs}")
 
     statuses = {s: sum(f["status"] == s for f in findings)
                 for s in ("pass", "fail", "not_assessable")}
     context.log.info(f"{len(findings)} rule instances: {statuses}")
-    checks = []
-    for rule in steps.CHECKED_RULES:
-        out = steps.rule_check_outcome(rule, findings, labels)
-        checks.append(dg.AssetCheckResult(
-            check_name=steps.check_name(rule),
+    results = []
+    for rule in checks.CHECKED_RULES:
+        out = checks.rule_check_outcome(rule, findings, labels)
+        results.append(dg.AssetCheckResult(
+            check_name=checks.check_name(rule),
             passed=out["passed"],
-            severity=dg.AssetCheckSeverity.WARN,
+            severity=CHECK_SEVERITY[out["severity"]],
             metadata={
                 "rule": rule,
                 "instances": out["instances"],
@@ -78,10 +89,10 @@ def rule_findings(context: dg.AssetExecutionContext,
             "failed": statuses["fail"],
             "not_assessable": statuses["not_assessable"],
             "passed": statuses["pass"],
-            "failures_by_rule": dg.MetadataValue.md(steps.failures_markdown(findings)),
+            "failures_by_rule": dg.MetadataValue.md(checks.failures_markdown(findings)),
             "data_docs": dg.MetadataValue.path(str(docs)),
         },
-        check_results=checks,
+        check_results=results,
     )
 
 
@@ -119,11 +130,13 @@ def findings_summary(context: dg.AssetExecutionContext,
 )
 def published_warehouse(context: dg.AssetExecutionContext,
                         warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from expectations.data_docs import publish_data_docs
     from warehouse import store
 
-    path = warehouse.publish(context.run.run_id)
-    docs = steps.publish_data_docs(path, context.run.run_id)
-    con = store.connect(path, read_only=True)
+    backend = warehouse.backend()
+    path = backend.publish(context.run.run_id)
+    docs = publish_data_docs(backend, context.run.run_id)
+    con = backend.connect(read_only=True)
     try:
         summary = store.summary(con)
     finally:

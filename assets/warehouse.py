@@ -3,8 +3,8 @@ check of our own output."""
 
 import dagster as dg
 
-from assets import steps
-from pipelines.resources import WarehouseResource
+from assets.resources import WarehouseResource
+from gongkai.extract.intake import Extraction
 
 GROUP = "warehouse"
 
@@ -17,11 +17,11 @@ GROUP = "warehouse"
                 "with its reason. Downstream assets read the warehouse, not this asset's value.",
 )
 def warehouse_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                      extracted_reports: steps.Extraction) -> dg.MaterializeResult:
+                      extracted_reports: Extraction) -> dg.MaterializeResult:
     from warehouse import store
 
     with warehouse.connect(context.run.run_id) as con:
-        result = steps.load_extraction(con, extracted_reports)
+        result = store.load_extraction(con, extracted_reports)
         summary = store.summary(con)
     for e in result["errors"]:
         context.log.info(f"load error recorded: {e['path']}: {e['reason']}")
@@ -47,8 +47,10 @@ def warehouse_reports(context: dg.AssetExecutionContext, warehouse: WarehouseRes
 )
 def facts_integrity(context: dg.AssetCheckExecutionContext,
                     warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    from warehouse.integrity import integrity_violations
+
     with warehouse.connect(context.run.run_id) as con:
-        v = steps.integrity_violations(con)
+        v = integrity_violations(con)
     passed = not (v["missing_page"] or v["missing_raw"] or v["unknown_keys"]
                   or v["tables_unexplained"])
     return dg.AssetCheckResult(

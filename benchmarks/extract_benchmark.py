@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from gongkai.config import ROOT as REPO_ROOT
 DEFAULT_SOURCES = [REPO_ROOT / "tests/fixtures/reports", REPO_ROOT / "tests/fixtures/real"]
 RESULTS = REPO_ROOT / "benchmarks" / "results.json"
 

@@ -23,8 +23,8 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gongkai.config import ROOT as REPO_ROOT  # noqa: E402
 SOURCES = [REPO_ROOT / "tests/fixtures/reports", REPO_ROOT / "tests/fixtures/real"]
 RESULTS = REPO_ROOT / "benchmarks" / "rules_results.json"
 # a prefix per copy that keeps the names real-looking: the copies are other provinces' agencies
@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     from expectations import evaluate, store
-    from expectations.data_docs import build_data_docs
+    from expectations.data_docs import build_site
+    from expectations.validate import Validation
     from gongkai.extract import extract_report
     import warehouse
 
@@ -70,15 +71,15 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         warehouse.refresh_agencies(con)
         timings["refresh_agencies"] = time.perf_counter() - t
-        validations: list = []
+        validation = Validation(keep_results=True)
         t = time.perf_counter()
-        findings = evaluate(con, validations=validations)
+        findings = evaluate(con, validation=validation)
         timings["evaluate"] = time.perf_counter() - t
         t = time.perf_counter()
         store(con, findings)
         timings["store"] = time.perf_counter() - t
         t = time.perf_counter()
-        build_data_docs(validations, Path(tmp) / "data_docs")
+        build_site(validation, Path(tmp) / "data_docs")
         timings["data_docs"] = time.perf_counter() - t
         con.close()
 

@@ -18,7 +18,6 @@ folder, and its default docs site, in a temporary folder, is removed before anyt
 
 from __future__ import annotations
 
-import datetime
 import logging
 import os
 import shutil
@@ -34,7 +33,7 @@ from expectations.rules import Rule
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 SITE_NAME = "gongkai_rules"
-RUN_NAME = "gongkai"
+RUN_NAME = validate.RUN_NAME
 
 
 def _site_config(base_directory: Path) -> dict:
@@ -47,27 +46,13 @@ def _site_config(base_directory: Path) -> dict:
     }
 
 
-def _build(validations: list[tuple[Rule, pd.DataFrame]], base_directory: Path) -> None:
-    import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
-
-    ctx = validate.new_context()
+def _render(validation: validate.Validation, base_directory: Path) -> None:
+    """Render the results ``validation`` kept (one per rule it validated) into a site."""
+    ctx = validation.context
     # the ephemeral context comes with a "local_site" in a temporary folder: build only ours
     for name in list(ctx.list_data_docs_sites()):
         ctx.delete_data_docs_site(name)
     ctx.add_data_docs_site(SITE_NAME, _site_config(base_directory))
-    datasource = ctx.data_sources.add_pandas("gongkai_rules")
-    run_id = RunIdentifier(run_name=RUN_NAME,
-                           run_time=datetime.datetime.now(datetime.timezone.utc))
-    for rule, frame in validations:
-        suite = ctx.suites.add(validate.expectation_suite(rule))
-        batch_definition = datasource.add_dataframe_asset(name=rule.id) \
-            .add_batch_definition_whole_dataframe("instances")
-        definition = ctx.validation_definitions.add(
-            gx.ValidationDefinition(name=rule.id, data=batch_definition, suite=suite))
-        result = definition.run(batch_parameters={"dataframe": frame},
-                                result_format=validate.result_format(frame), run_id=run_id)
-        validate.check_outcome(rule, result)
     # SiteBuilder logs a page it fails to render and goes on: collect those errors, then
     # check that every page is there
     errors = _Errors()
@@ -79,7 +64,7 @@ def _build(validations: list[tuple[Rule, pd.DataFrame]], base_directory: Path) -
         gx_logger.removeHandler(errors)
     missing = [] if SITE_NAME in built and (base_directory / "index.html").is_file() \
         else ["index.html"]
-    for rule, _ in validations:
+    for rule in validation.rules:
         if not validation_pages(base_directory, rule):
             missing.append(f"the validation page of {rule.id}")
     if missing:
@@ -107,7 +92,9 @@ def build_data_docs(validations: Iterable[tuple[Rule, pd.DataFrame]], site_dir: 
     ``site_dir`` (replacing the previous one); return the site's index.html.
 
     A frame has the rule's measure column (``residual`` or ``violations``, ``Rule.measure``)
-    and, to identify unexpected rows in the docs, ``report`` and/or ``instance``.
+    and, to identify unexpected rows in the docs, ``report`` and/or ``instance``. (A run does
+    not call this: ``evaluate`` validates with a kept-results :class:`validate.Validation` and
+    :func:`build_site` renders those same results.)
     """
     validations = list(validations)
     ids = [rule.id for rule, _ in validations]
@@ -116,12 +103,22 @@ def build_data_docs(validations: Iterable[tuple[Rule, pd.DataFrame]], site_dir: 
     for rule, frame in validations:
         if rule.measure not in frame.columns:
             raise ValueError(f"{rule.id}: the frame has no {rule.measure!r} column")
+    validation = validate.Validation(keep_results=True)
+    for rule, frame in validations:
+        validation.result(rule, frame)
+    return build_site(validation, site_dir)
 
+
+def build_site(validation: validate.Validation, site_dir: Path) -> Path:
+    """The Data Docs site of the results ``validation`` kept, built aside and put at
+    ``site_dir`` (replacing the previous one) when complete; returns its index.html."""
+    if not validation.keep_results:
+        raise ValueError("the validation kept no results to render")
     site_dir = Path(site_dir).absolute()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
     try:
-        _build(validations, staging)
+        _render(validation, staging)
         staging.chmod(0o755)  # mkdtemp's 0700 would make the site private
         _swap(staging, site_dir)
     except BaseException:
@@ -140,7 +137,9 @@ def publish_site(staged: Path, site_dir: Path) -> Path:
 
 
 def _swap(new: Path, site_dir: Path) -> None:
-    """Put ``new`` at ``site_dir`` by renames (same folder), then remove the previous site."""
+    """Put ``new`` at ``site_dir`` by renames (same file system), then remove the previous
+    site."""
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
     if not (site_dir.exists() or site_dir.is_symlink()):
         os.rename(new, site_dir)
         return
@@ -156,3 +155,40 @@ def _swap(new: Path, site_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         old.unlink()
+
+
+# --- where a warehouse's site is ----------------------------------------------------------------
+
+def _files(warehouse) -> tuple[Path, str]:
+    """(folder, name) of the files kept with a warehouse: a backend (``warehouse.backend``) or
+    a DuckDB file's path."""
+    if hasattr(warehouse, "files_dir"):
+        return Path(warehouse.files_dir), warehouse.name
+    path = Path(warehouse)
+    return path.parent, path.stem
+
+
+def data_docs_dir(warehouse) -> Path:
+    """The published Data Docs site of a warehouse: ``data_docs/<name>/`` beside it (its
+    index.html is what ``gongkai run`` prints), one site per warehouse."""
+    folder, name = _files(warehouse)
+    return folder / "data_docs" / name
+
+
+def staged_data_docs_dir(warehouse, run_id: str) -> Path:
+    """Where a run builds its Data Docs site until it publishes (beside the published one)."""
+    folder, name = _files(warehouse)
+    return folder / f".data_docs.{name}.{run_id}.staging"
+
+
+def publish_data_docs(warehouse, run_id: str) -> Path | None:
+    """The run's staged site made the published one; the staged sites of this warehouse's
+    runs that never published are removed. Returns the index.html, None when the run staged
+    none."""
+    folder, name = _files(warehouse)
+    site = data_docs_dir(warehouse)
+    staged = staged_data_docs_dir(warehouse, run_id)
+    index = publish_site(staged, site) if staged.is_dir() else None
+    for stale in folder.glob(f".data_docs.{name}.*.staging"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return index

@@ -8,12 +8,14 @@ from decimal import Decimal
 
 import pandas as pd
 
-from gongkai.model import Report
-from expectations.rules import BY_ID, RULES, Rule
-from expectations.sql import rule_sql
+from expectations.finding import FINDING_FIELDS, OPERAND_FIELDS, Finding
+from expectations.kinds import rule_sql
 from expectations.messages import messages
-from expectations.validate import failing_instances
-from warehouse.store import connect, insert_rows, load_report, refresh_agencies
+from expectations.rules import BY_ID, RULES, Rule
+from expectations.validate import Validation
+from gongkai.model import Report
+from warehouse.db import connect, insert_rows, transaction
+from warehouse.store import load_report, refresh_agencies
 
 
 def _number(value):
@@ -26,36 +28,33 @@ def _number(value):
 
 def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] = RULES,
              aliases: dict[str, str] | None = None,
-             validations: list | None = None) -> list[dict]:
+             validation: Validation | None = None) -> list[Finding]:
     """Evaluate every rule instance of the given reports (all reports when None).
 
     ``rules``: the whole catalogue by default. Cross-year rules pair each given report with
     the same agency's report of the year before, wherever it is in the warehouse.
-    ``aliases``: agency alias -> canonical name (None: pipelines/agency_aliases.csv).
-    ``validations``: a list to append ``(rule, frame)`` to, the frames GX validated with the
-    report and instance named, for ``expectations.data_docs.build_data_docs``.
+    ``aliases``: agency alias -> canonical name (None: the configured alias table).
+    ``validation``: the run's GX validation (a fresh one when None); give one that keeps its
+    results (``Validation(keep_results=True)``) to build Data Docs from the same validation
+    (``expectations.data_docs.build_site``): every rule is validated once.
     One finding per instance, ordered by report, then catalogue order, then template order.
     """
     if any(r.reads_agencies for r in rules):
         refresh_agencies(con, aliases)  # who is who, and its level: from names and aliases
-    labels = ({rid: f"{agency or '?'} {year or '?'} #{rid}" for rid, agency, year in
-               con.execute("SELECT report_id, agency, year FROM reports").fetchall()}
-              if validations is not None else {})
+    validation = validation or Validation()
+    labels = {rid: f"{agency or '?'} {year or '?'} #{rid}" for rid, agency, year in
+              con.execute("SELECT report_id, agency, year FROM reports").fetchall()}
     findings = []
     for rule in rules:
         cursor = con.execute(rule_sql(rule, report_ids))
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r)) for r in cursor.fetchall()]
-        assessable = [i for i, r in enumerate(rows) if r["assessable"]]
-        measure = rule.measure
-        frame = pd.DataFrame({"instance": assessable,
-                              measure: [float(rows[i][measure]) for i in assessable]})
-        failing = failing_instances(rule, frame)
-        if validations is not None:
-            validations.append((rule, _named_frame(labels, rule, rows, assessable)))
-        for i, row in enumerate(rows):
+        frame = _named_frame(labels, rule, rows)
+        # GX decides: the failing rows, by report and instance key (unique within a rule)
+        failing = validation.failing(rule, frame)
+        for row, key in zip(rows, _row_keys(labels, rule, rows)):
             status = ("not_assessable" if not row["assessable"]
-                      else "fail" if i in failing else "pass")
+                      else "fail" if key in failing else "pass")
             findings.append(_finding(rule, row, status))
     findings.sort(key=lambda f: f["report_id"])  # stable: keeps rule and instance order
     return findings
@@ -64,24 +63,24 @@ def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] =
 # the instance key of a finding, by rule scope: (finding field, query column)
 _SCOPE_KEY = {"column": ("column", "column_key"), "row": ("row", "row_key"),
               "table": ("table", "table_key"), "figure": ("figure", "figure_key")}
-# what every finding has (None where it does not apply): the JSON contract of `check --json`
-FINDING_FIELDS = ("report_id", "rule", "severity", "status", "table", "row", "column", "figure",
-                  "previous_report_id", "expected", "actual", "blank_involved", "message",
-                  "message_zh", "operands")
-OPERAND_FIELDS = ("table", "row", "column", "value", "raw", "page")
-
-
-def _named_frame(labels: dict[int, str], rule: Rule, rows: list[dict], assessable: list[int]
-                 ) -> pd.DataFrame:
-    """The validated rows with their report ('淮安市人民政府 2024 #3') and instance key."""
+def _row_keys(labels: dict[int, str], rule: Rule, rows: list[dict]) -> list[tuple[str, str]]:
+    """Each row's (report, instance): the report ('淮安市人民政府 2024 #3') and instance key."""
     field = _SCOPE_KEY.get(rule.scope, (None, None))[1]
+    return [(labels.get(r["report_id"], "?"), str(r.get(field) or "report")) for r in rows]
+
+
+def _named_frame(labels: dict[int, str], rule: Rule, rows: list[dict]) -> pd.DataFrame:
+    """The assessable rows as GX validates them (and Data Docs list them): report, instance
+    key and the rule's measure."""
+    keyed = [(key, row) for key, row in zip(_row_keys(labels, rule, rows), rows)
+             if row["assessable"]]
     return pd.DataFrame({
-        "report": [labels.get(rows[i]["report_id"], "?") for i in assessable],
-        "instance": [str(rows[i].get(field) or "report") for i in assessable],
-        rule.measure: [float(rows[i][rule.measure]) for i in assessable]})
+        "report": [key[0] for key, _ in keyed],
+        "instance": [key[1] for key, _ in keyed],
+        rule.measure: [float(row[rule.measure]) for _, row in keyed]})
 
 
-def _finding(rule: Rule, row: dict, status: str) -> dict:
+def _finding(rule: Rule, row: dict, status: str) -> Finding:
     operands = [{"table": o["table"], "row": o["row"], "column": o["column"],
                  "value": _number(o["value"]), "raw": o["raw"], "page": o["page"],
                  "side": o.get("side"), "present": o.get("present", True),
@@ -90,7 +89,7 @@ def _finding(rule: Rule, row: dict, status: str) -> dict:
                 for o in row["operands"] or []]
     finding = dict.fromkeys(FINDING_FIELDS)
     finding.update({"report_id": row["report_id"], "rule": rule.id,
-                    "severity": rule.severity, "status": status, "table": rule.table,
+                    "rule_version": rule.version, "severity": rule.severity, "status": status, "table": rule.table,
                     "previous_report_id": row.get("previous_report_id")})
     if rule.scope in _SCOPE_KEY:
         field, column = _SCOPE_KEY[rule.scope]
@@ -125,10 +124,10 @@ def _operand_out(o: dict) -> dict:
 # rule_results' columns as store() writes them
 _RESULT_COLUMNS = ("report_id", "rule", "severity", "status", "table_name", "row_key",
                    "column_key", "expected", "actual", "residual", "blank_involved", "message",
-                   "operands", "evaluated_at", "figure", "previous_report_id")
+                   "operands", "evaluated_at", "figure", "previous_report_id", "rule_version")
 
 
-def store(con, findings: list[dict]) -> int:
+def store(con, findings: list[Finding]) -> int:
     """Write findings to ``rule_results``, replacing earlier results of the same reports (in
     bulk: a run stores every instance of every report)."""
     report_ids = sorted({f["report_id"] for f in findings})
@@ -143,21 +142,16 @@ def store(con, findings: list[dict]) -> int:
                      f.get("table") or (rule.table if rule else None), f.get("row"),
                      f.get("column"), expected, actual, residual, f["blank_involved"],
                      f["message"], json.dumps(f["operands"], ensure_ascii=False), now,
-                     f.get("figure"), f.get("previous_report_id")))
-    con.execute("BEGIN")
-    try:
+                     f.get("figure"), f.get("previous_report_id"), f.get("rule_version")))
+    with transaction(con):
         if report_ids:
             con.execute("DELETE FROM rule_results WHERE report_id IN ("
                         + ", ".join(str(int(i)) for i in report_ids) + ")")
         insert_rows(con, "rule_results", rows, _RESULT_COLUMNS)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(rows)
 
 
-def check_report(report: Report, rules: tuple[Rule, ...] = RULES) -> list[dict]:
+def check_report(report: Report, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
     """The rules for one report, without a warehouse file: an in-memory warehouse, same SQL.
 
     ``rules``: as for :func:`evaluate`. Cross-year rules need the previous year's report:
@@ -167,7 +161,7 @@ def check_report(report: Report, rules: tuple[Rule, ...] = RULES) -> list[dict]:
 
 
 def check_reports(reports: list[Report], rules: tuple[Rule, ...] = RULES,
-                  aliases: dict[str, str] | None = None) -> list[list[dict]]:
+                  aliases: dict[str, str] | None = None) -> list[list[Finding]]:
     """The rules for several reports loaded together into one in-memory warehouse, so that
     reports of one agency in consecutive years are also checked against each other.
     One list of findings per report, in the order given."""

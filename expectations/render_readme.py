@@ -214,7 +214,7 @@ table (the instance's for per-table rules; `null` for rules over several tables)
 report, then catalogue order, then template order. Version 1 (issue 2) left out the keys that
 did not apply.
 
-`expectations.sql.rule_sql(rule, report_ids)` returns the query of a rule, to read or run by hand.
+`expectations.kinds.rule_sql(rule, report_ids)` returns the query of a rule, to read or run by hand.
 
 Adding a rule is a new `Rule(...)` entry in `CATALOGUE` (of one of the kinds above), then
 `python -m expectations.render_readme`; tests/test_catalogue.py then asks for a passing and a

@@ -1,33 +1,9 @@
 """The rule catalogue: every per-report rule, declared once as data (README.md is rendered from it).
 
-A rule is a :class:`Rule` entry. Its ``kind`` says which query shape sql.py builds from the
-declared fields, and what Great Expectations asserts on the result (validate.py):
-
-- ``sum``: per instance (one column, or one row, of one table of one report) ``expected`` = the
-  sum of the operand cells, ``actual`` = the sum of the reported cells, ``residual = expected -
-  actual``; ``comparison`` "eq": fails when |residual| > tolerance; "le": fails when
-  ``actual > expected + tolerance`` (a bound).
-- ``cells``: one instance per report (``scope`` "report") or per table (``scope`` "table"); the
-  cells matching ``params["predicate"]`` among the cells of ``params["kinds"]`` are counted
-  (``actual``, expected 0) and listed as operands; GX asserts ``violations`` ≤ tolerance.
-- ``threshold``: one cell per report (``params["cell"]``) compared with an upper limit chosen by
-  the agency's name (``params``); ``expected`` = the limit, ``actual`` = the cell; GX asserts
-  ``violations`` (1 when actual ≥ limit) is 0.
-- ``template``: the ``reports`` row (year, template): ``expected`` = the template of the year
-  (``params["by_year"]``), ``actual`` = the report's; GX asserts ``violations`` is 0.
-
-- ``continuity`` (cross-year): the same agency's reports of years N-1 and N (agency identity:
-  ``agency_identity``); per instance key, ``expected`` = the signed sum of ``params["expected"]``
-  terms ``(report, key, sign)`` with report "previous" or "current", ``actual`` likewise;
-  ``residual = expected - actual``. Instances exist only where the previous report exists.
-- ``narrative``: per figure the text states (``stated_figures``), ``expected`` = the sum of the
-  figure's table cells (``figure_cells``), ``actual`` = the stated figure.
-- ``power``: the cell ``params["cells"]`` (per template) against the agency's rule-making power
-  (``agency_identity``); ``violations`` = 1 when it is > 0 and the agency has none.
-- ``statement``: ``params["cell"]`` > 0 needs a sentence of section 六 containing
-  ``params["words"]``; ``violations`` = 1 when there is none.
-- ``similarity`` (cross-year): the share of the report's comparable sentences (digits masked)
-  found in the previous report; ``violations`` = 1 when it reaches ``params["share"]``.
+A rule is a :class:`Rule` entry. Its ``kind`` names the module of ``expectations/kinds/``
+that builds its query from the declared fields, fills its messages and says what Great
+Expectations asserts on the result (sum, cells, threshold, template, continuity, narrative,
+power, statement, similarity: each module's doc says what its fields mean).
 
 Every rule names its basis, severity, tolerance, templates and years, blank policy and message
 templates (one per status; the fields they may use are listed in README.md).
@@ -44,10 +20,6 @@ from gongkai import vocabulary as V
 _OTHER_2021 = ("other_no_correction", "other_unpaid_fee", "other_other")
 _OUTCOMES = tuple(dict.fromkeys(V.OUTCOME_ROWS["2021"] + V.OUTCOME_ROWS["2019"]))
 
-KINDS = ("sum", "cells", "threshold", "template", "continuity", "narrative", "power", "statement",
-         "similarity")
-# kinds that pair a report with the same agency's report of the year before
-CROSS_YEAR_KINDS = ("continuity", "similarity")
 SEVERITIES = ("error", "warning", "info")
 # "zero": a blank operand counts as 0 and the finding says so (blank_involved, message);
 # "not_assessable": a blank (or missing) operand makes the instance not assessable;
@@ -93,21 +65,32 @@ class Rule:
     # (status, template) pairs of the Chinese sentence, where the rule has one apart: the
     # message is then the English template's text, a space and the Chinese one's
     messages_zh: tuple[tuple[str, str], ...] = ()
+    # raised whenever what the rule decides changes (its query, tolerance, operands); stored
+    # with each result (rule_results.rule_version), so a changed rule's results can be told
+    # apart and re-evaluated alone
+    version: int = 1
 
     @property
     def measure(self) -> str:
-        """The column of the rule's query that GX asserts: residual (sum, continuity,
-        narrative: two sides that must agree) or violations (the other kinds)."""
-        return "residual" if self.kind in ("sum", "continuity", "narrative") else "violations"
+        """The column of the rule's query that GX asserts: residual (two sides that must
+        agree) or violations — its kind's."""
+        from expectations.kinds import kind_of
+
+        return kind_of(self).MEASURE
 
     @property
     def cross_year(self) -> bool:
-        return self.kind in CROSS_YEAR_KINDS
+        """Whether it pairs a report with the same agency's report of the year before."""
+        from expectations.kinds import kind_of
+
+        return kind_of(self).CROSS_YEAR
 
     @property
     def reads_agencies(self) -> bool:
         """Whether the rule's SQL reads ``agency_identity`` (pairs or levels of agencies)."""
-        return self.cross_year or self.kind == "power"
+        from expectations.kinds import kind_of
+
+        return kind_of(self).READS_AGENCIES
 
     def param(self, name: str, default=None):
         return dict(self.params).get(name, default)

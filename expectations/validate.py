@@ -1,25 +1,30 @@
-"""Great Expectations validation of rule residuals.
+"""Great Expectations validation of rule residuals, once per run.
 
 GX 1.24 cannot validate through a ``duckdb:///`` datasource (the connection closes before rows
 are fetched, GX #10738/#11579), so the rule query runs in DuckDB and GX validates the resulting
 pandas DataFrame: one suite per rule, one ``ExpectColumnValuesToBeBetween`` on the rule's
-measure (``Rule.measure``, ``gx_bounds``):
+measure, with the bounds of its kind (``expectations.kinds.gx_bounds``):
 
-- sum rules, comparison "eq": ``residual`` between -tolerance and +tolerance;
-- sum rules, comparison "le" (bounds): ``residual`` (= bound - value) at least -tolerance;
-- cells, threshold and template rules: ``violations`` (a count, or 0/1) between 0 and tolerance.
+- two sides that must agree (sum "eq", continuity, narrative): ``residual`` within ±tolerance;
+- a bound (sum "le"): ``residual`` (= bound - value) at least -tolerance;
+- the other kinds: ``violations`` (a count, or 0/1) between 0 and tolerance.
+
+A :class:`Validation` is one GX context for one run: each rule's frame is validated once, and
+the results it decided with are the ones Data Docs render (``expectations/data_docs.py``).
 """
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
-
 import pandas as pd
 
+from expectations.kinds import gx_bounds
 from expectations.rules import Rule
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+# the run name of the validation results (the folder of their Data Docs pages)
+RUN_NAME = "gongkai"
 
 
 def new_context():
@@ -34,21 +39,6 @@ def new_context():
     except Exception:  # progress bars are cosmetic
         pass
     return ctx
-
-
-@lru_cache(maxsize=1)
-def _context():
-    ctx = new_context()
-    return ctx, ctx.data_sources.add_pandas("gongkai_rules")
-
-
-def gx_bounds(rule: Rule) -> tuple[str, float | None, float | None]:
-    """(column, min_value, max_value) of the rule's GX expectation."""
-    if rule.measure == "residual":
-        if rule.comparison == "le":
-            return "residual", -rule.tolerance, None
-        return "residual", -rule.tolerance, rule.tolerance
-    return "violations", 0, rule.tolerance
 
 
 def _md(text: str) -> str:
@@ -114,32 +104,70 @@ def check_outcome(rule: Rule, result) -> None:
             raise RuntimeError(f"GX could not validate {rule.id}: {outcome.exception_info}")
 
 
-@lru_cache(maxsize=None)
-def _suite_and_batch_definition(rule: Rule):
-    ctx, datasource = _context()
-    suite = ctx.suites.add(expectation_suite(rule))
-    asset = datasource.add_dataframe_asset(name=rule.id)
-    return suite, asset.add_batch_definition_whole_dataframe("instances")
+class Validation:
+    """One GX context for a run. ``failing(rule, frame)`` validates the rule's frame with its
+    suite, once, and returns the failing rows; with ``keep_results`` each result is kept in the
+    context's validation-results store (a ``ValidationDefinition`` run) for Data Docs to render
+    (``expectations.data_docs.build_site``), so a run validates every rule exactly once."""
 
+    def __init__(self, keep_results: bool = False):
+        self.keep_results = keep_results
+        self.context = new_context()
+        self.datasource = self.context.data_sources.add_pandas("gongkai_rules")
+        self.rules: list[Rule] = []  # in the order validated
+        self._definitions: dict[str, tuple] = {}
+        self.run_id = None
+        if keep_results:
+            import datetime
 
-def validation_result(rule: Rule, frame: pd.DataFrame, fmt: dict | None = None):
-    """The GX ``ExpectationSuiteValidationResult`` of the rule's suite on ``frame``
-    (``fmt``: the result format, :func:`result_format` by default)."""
-    suite, batch_definition = _suite_and_batch_definition(rule)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite, result_format=fmt or result_format(frame))
-    check_outcome(rule, result)
-    return result
+            from great_expectations.core.run_identifier import RunIdentifier
+
+            self.run_id = RunIdentifier(
+                run_name=RUN_NAME, run_time=datetime.datetime.now(datetime.timezone.utc))
+
+    def _definition(self, rule: Rule):
+        if rule.id not in self._definitions:
+            import great_expectations as gx
+
+            suite = self.context.suites.add(expectation_suite(rule))
+            batch = self.datasource.add_dataframe_asset(name=rule.id) \
+                .add_batch_definition_whole_dataframe("instances")
+            definition = (self.context.validation_definitions.add(
+                gx.ValidationDefinition(name=rule.id, data=batch, suite=suite))
+                if self.keep_results else None)
+            self._definitions[rule.id] = (suite, batch, definition)
+        return self._definitions[rule.id]
+
+    def result(self, rule: Rule, frame: pd.DataFrame, fmt: dict | None = None):
+        """The GX ``ExpectationSuiteValidationResult`` of the rule's suite on ``frame``."""
+        if rule.id in {r.id for r in self.rules}:
+            raise ValueError(f"{rule.id} was validated already in this run")
+        suite, batch, definition = self._definition(rule)
+        fmt = fmt or result_format(frame)
+        if definition is not None:
+            result = definition.run(batch_parameters={"dataframe": frame}, result_format=fmt,
+                                    run_id=self.run_id)
+        else:
+            result = batch.get_batch(batch_parameters={"dataframe": frame}).validate(
+                suite, result_format=fmt)
+        check_outcome(rule, result)
+        self.rules.append(rule)
+        return result
+
+    def failing(self, rule: Rule, frame: pd.DataFrame) -> set[tuple]:
+        """The rows of ``frame`` whose measure GX finds outside the tolerance, each as the tuple
+        of its index columns (``report`` and/or ``instance``, :func:`result_format`)."""
+        fmt = result_format(frame)
+        index = fmt.get("unexpected_index_column_names", [])
+        (outcome,) = self.result(rule, frame, fmt).results
+        return {tuple(row[c] for c in index)
+                for row in outcome.result.get("unexpected_index_list") or []}
+
 
 
 def failing_instances(rule: Rule, frame: pd.DataFrame) -> set[int]:
-    """The ``instance`` ids of rows whose measure GX finds outside the tolerance.
-
-    ``frame`` has columns ``instance`` (int) and the rule's measure (``residual`` or
-    ``violations``, float), assessable rows only.
-    """
+    """The ``instance`` ids of rows whose measure GX finds outside the tolerance (``frame``: an
+    int ``instance`` and the rule's measure), in a validation of its own."""
     if frame.empty:
         return set()
-    (outcome,) = validation_result(rule, frame, {
-        "result_format": "COMPLETE", "unexpected_index_column_names": ["instance"]}).results
-    return {int(row["instance"]) for row in outcome.result.get("unexpected_index_list") or []}
+    return {int(i) for (i,) in Validation().failing(rule, frame[["instance", rule.measure]])}

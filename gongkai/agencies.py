@@ -24,7 +24,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-ALIASES_PATH = Path(__file__).resolve().parents[1] / "pipelines" / "agency_aliases.csv"
+from gongkai import config
+
+ALIASES_PATH = config.DEFAULT_ALIASES  # the bundled table; $GONGKAI_ALIASES names another
 
 TIERS = ("national", "provincial", "prefecture", "county", "township", "unknown")
 
@@ -211,9 +213,10 @@ def resolve(names: Iterable[str], aliases: Mapping[str, str] | None = None) -> d
     return {original: canonical[find(spelled[original])] for original in originals}
 
 
-def load_aliases(path: str | Path = ALIASES_PATH) -> dict[str, str]:
-    """Read an alias table (alias,canonical,note; '#' comments and blank lines allowed)."""
-    path = Path(path)
+def load_aliases(path: str | Path | None = None) -> dict[str, str]:
+    """Read an alias table (alias,canonical,note; '#' comments and blank lines allowed);
+    default: the configured one (``gongkai.config.aliases_file``)."""
+    path = config.aliases_file(path)
     aliases: dict[str, str] = {}
     header_seen = False
     for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):

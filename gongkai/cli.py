@@ -17,8 +17,18 @@ import click
 
 from gongkai.values import plain_number
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from gongkai import config
+
 JOB = "check_reports_job"
+# the code location, loaded by its module name as `dagster dev` loads it ([tool.dagster] in
+# pyproject.toml): the CLI drives the pipeline, the domain code never imports it
+CODE_LOCATION = "pipelines.definitions"
+
+
+def _code_location():
+    import importlib
+
+    return importlib.import_module(CODE_LOCATION).defs
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,15 +58,11 @@ run_retries:
 
 def _dagster_home() -> Path:
     """DAGSTER_HOME, set to <repo>/.dagster_home when unset, so `dagster dev` shows our runs."""
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        home = str(REPO_ROOT / ".dagster_home")
-        os.environ["DAGSTER_HOME"] = home
-    path = Path(home)
+    path = config.dagster_home()
     path.mkdir(parents=True, exist_ok=True)
-    config = path / "dagster.yaml"
-    if not config.exists() or config.read_text().startswith("# written by gongkai"):
-        config.write_text(INSTANCE_CONFIG)
+    instance_yaml = path / "dagster.yaml"
+    if not instance_yaml.exists() or instance_yaml.read_text().startswith("# written by gongkai"):
+        instance_yaml.write_text(INSTANCE_CONFIG)
     return path
 
 
@@ -68,7 +74,7 @@ def ui(port: int) -> None:
     home = _dagster_home()
     dagster = Path(sys.executable).with_name("dagster")
     click.echo(f"DAGSTER_HOME={home}; open http://127.0.0.1:{port}", err=True)
-    os.chdir(REPO_ROOT)
+    os.chdir(config.ROOT)
     os.execv(str(dagster), [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port)])
 
 
@@ -89,13 +95,12 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
 
     import dagster as dg
 
-    from assets.crawl import CRAWL_ASSETS
-    from assets.steps import data_docs_dir
+    from assets.crawl import CRAWL_ASSETS, GROUP as CRAWL_GROUP
+    from assets.resources import WarehouseResource
+    from expectations.data_docs import data_docs_dir
     from gongkai.crawl import load_sources
-    from pipelines.definitions import defs
-    from pipelines.jobs import CHECK
-    from pipelines.resources import WarehouseResource
-    from warehouse import store
+
+    defs = _code_location()
 
     folders = [str(p.expanduser().resolve()) for p in reports]
     if not folders and not sources:
@@ -107,10 +112,10 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
                                f"(known: {', '.join(known)})")
     job = "crawl_and_check_job" if sources else "check_reports_job"
     crawl_keys = [a.key for a in CRAWL_ASSETS if a.metadata_by_key[a.key]["source"] in sources]
-    selection = crawl_keys + list(CHECK.resolve(defs.resolve_asset_graph()))
-    wpath = str(warehouse_path.expanduser().resolve()) if warehouse_path else None
-    if wpath is None and os.environ.get("GONGKAI_WAREHOUSE"):
-        wpath = str(Path(os.environ["GONGKAI_WAREHOUSE"]).expanduser().resolve())
+    # the sources' crawls, and everything after the crawl (check_reports_job's selection)
+    check = dg.AssetSelection.all() - dg.AssetSelection.groups(CRAWL_GROUP)
+    selection = crawl_keys + list(check.resolve(defs.resolve_asset_graph()))
+    wpath = config.warehouse_location(warehouse_path)
     run_config = {
         "resources": {
             "warehouse": {"config": {"path": wpath}},
@@ -128,12 +133,13 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
         checks = result.get_asset_check_evaluations()
         run_id = result.run_id
 
-    location = WarehouseResource(path=wpath).location()
+    backend = WarehouseResource(path=wpath).backend()
+    location = backend.location
     click.echo(f"\nRun {run_id} of {job} {'succeeded' if result.success else 'FAILED'}.")
     click.echo(f"Warehouse: {location}")
-    published = Path(location).exists()
+    published = backend.exists()
     if published:
-        con = store.connect(location, read_only=True)
+        con = backend.connect(read_only=True)
         try:
             click.echo(warehouse_summary(con, run_id))
         finally:
@@ -147,16 +153,16 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
                        f"({c.severity.value})")
     click.echo("Dagster UI (run history, assets, checks, the findings summary, the nightly "
                "schedule and the sensor):")
-    click.echo(f"  DAGSTER_HOME={home} {REPO_ROOT}/.venv/bin/gongkai ui")
+    click.echo(f"  DAGSTER_HOME={home} {config.ROOT}/.venv/bin/gongkai ui")
     click.echo("  then open http://127.0.0.1:3000")
-    docs = data_docs_dir(location) / "index.html"
+    docs = data_docs_dir(backend) / "index.html"
     if docs.exists():
         click.echo(f"Great Expectations Data Docs: {docs}")
     click.echo("Query the warehouse (see warehouse/README.md), e.g.:")
     click.echo(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{location}', "
                "read_only=True).sql('FROM latest_findings WHERE status = \\'fail\\'').show()\"")
     if published:
-        con = store.connect(location, read_only=True)
+        con = backend.connect(read_only=True)
         try:
             click.echo(failures_by_rule(con))
         finally:
@@ -263,18 +269,11 @@ def _jsonable(x):
     return str(x)
 
 
-# the JSON contract of a finding (version 2, issue 4): every key always present, null where it
-# does not apply — table/row/column name the instance of per-table, per-row and per-column
-# rules, figure the stated figure of narrative rules; message_zh the Chinese sentence where the
-# rule has one apart (else null); operands are the cells (and sentences,
-# table "text") with value, raw text and page; previous names the year-before report of a
-# cross-year rule
-FINDING_KEYS = ("rule", "severity", "status", "table", "row", "column", "figure", "expected",
-                "actual", "message", "message_zh", "operands", "previous")
-
-
 def _finding_json(f: dict, documents: dict[int, dict] | None = None) -> dict:
-    out = {k: f.get(k) for k in FINDING_KEYS}
+    """A finding as the JSON contract has it (``expectations.finding.CONTRACT_FIELDS``)."""
+    from expectations.finding import CONTRACT_FIELDS
+
+    out = {k: f.get(k) for k in CONTRACT_FIELDS}
     previous = f.get("previous_report_id")
     out["previous"] = (documents or {}).get(previous) if previous is not None else None
     return out

@@ -39,11 +39,14 @@ class ExportError(Exception):
 def _connect(warehouse_path: Path):
     import duckdb
 
-    if not warehouse_path.exists():
+    from warehouse.backend import open_backend
+
+    backend = open_backend(warehouse_path)
+    if not backend.exists():
         raise ExportError(f"no warehouse at {warehouse_path} (run `gongkai run` first, or "
                           "pass --warehouse)")
     try:
-        return duckdb.connect(str(warehouse_path), read_only=True)
+        return backend.connect(read_only=True)
     except duckdb.Error as e:
         raise ExportError(f"cannot open {warehouse_path} read-only: {e}") from e
 

@@ -27,7 +27,9 @@ class Document:
     path: str
     sha256: str
     pages: int
-    kind: str  # "pdf" for a PDF with a text layer; other kinds come with the crawler
+    # the format it was read as: "pdf" (a text layer), "scan", "html", "docx", "doc", "wps",
+    # "xlsx", "xls"
+    kind: str
 
 
 @dataclass
@@ -47,6 +49,9 @@ class Fact:
     # the cell's position in the extracted grid of that page's table: (row index, column index)
     grid: tuple[int, int] | None = None
     unit: str | None = None  # the unit the report wrote for money ("元" / "万元"), if any
+    # where the cell is outside a PDF page's geometry, for a person to find it: an HTML or Word
+    # table's index, row and column (and a CSS path), a sheet's cell, the OCR engines' readings
+    locator: dict | None = None
 
     def json_value(self):
         from gongkai.values import plain_number

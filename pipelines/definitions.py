@@ -1,5 +1,5 @@
-"""The gongkai code location. Assembles only: assets, checks, jobs, schedules, sensors and
-resources are defined in their own modules (``assets/``, ``pipelines/``).
+"""The gongkai code location. Assembles only: assets, checks and resources are defined in
+``assets/``, jobs, schedules and sensors beside this file.
 
 Steps run in one process (``in_process_executor``): DuckDB allows one writer process.
 """
@@ -10,8 +10,8 @@ import dagster as dg
 
 from assets import documents, findings, warehouse
 from assets.crawl import CRAWL_ASSETS
+from assets.resources import make_resources
 from pipelines.jobs import JOBS
-from pipelines.resources import make_resources
 from pipelines.schedules import SCHEDULES
 from pipelines.sensors import SENSORS
 

@@ -9,27 +9,28 @@ import hashlib
 
 import dagster as dg
 
-from assets import steps
+from assets.resources import CrawlResource, ReportFolderResource, WarehouseResource
 from pipelines.jobs import check_reports_job
-from pipelines.resources import CrawlResource, ReportFolderResource, WarehouseResource
 
 
 def pending_documents(warehouse: WarehouseResource, reports: ReportFolderResource,
                       crawl: CrawlResource) -> list[dict]:
     """Documents no run has checked yet (their bytes are not in the published warehouse)."""
+    from gongkai.crawl.store import crawled_documents
+    from gongkai.extract import intake
     from warehouse import store
 
-    documents, _ = steps.list_documents(reports.resolved())
-    path = warehouse.published()
-    if not path.exists():
+    documents, _ = intake.list_documents(reports.resolved(), recursive=reports.recursive)
+    backend = warehouse.backend()
+    if not backend.exists():
         return documents
-    con = store.connect(path, read_only=True)
+    con = backend.connect(read_only=True)
     try:
-        documents += steps.crawled_documents(con, crawl.store())
+        documents += crawled_documents(con, crawl.store())
         settled = store.settled_documents(con)
     finally:
         con.close()
-    return [d for d in steps.mark_settled(documents, settled) if not d["settled"]]
+    return [d for d in intake.mark_settled(documents, settled) if not d["settled"]]
 
 
 @dg.sensor(

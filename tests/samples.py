@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from gongkai.config import ROOT
+
 FIXTURE_REPORTS = ROOT / "tests" / "fixtures" / "reports"
 
 

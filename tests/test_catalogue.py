@@ -22,7 +22,8 @@ import warehouse
 from expectations import CATALOGUE, RULES, validate
 from expectations.evaluate import instance_name
 from expectations.render_readme import README, render
-from expectations.rules import BLANK_POLICIES, KINDS, SEVERITIES, STATUSES
+from expectations.kinds import KINDS
+from expectations.rules import BLANK_POLICIES, SEVERITIES, STATUSES
 from gongkai import vocabulary as V
 from gongkai.model import Document, Fact, Report
 

@@ -14,7 +14,7 @@ import pytest
 from assets.crawl import CRAWL_ASSETS
 from gongkai.crawl.demo_portal import DemoPortal
 from pipelines.definitions import defs
-from pipelines.resources import CrawlResource, ReportFolderResource, WarehouseResource
+from assets.resources import CrawlResource, ReportFolderResource, WarehouseResource
 from warehouse import store
 
 pytestmark = pytest.mark.xdist_group("crawl_pipeline")

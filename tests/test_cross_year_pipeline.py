@@ -14,9 +14,9 @@ import shutil
 import dagster as dg
 import pytest
 
-from assets.steps import data_docs_dir
+from expectations.data_docs import data_docs_dir
 from tests.test_pipeline import ALL, query
-from pipelines.resources import CrawlResource, ReportFolderResource, WarehouseResource
+from assets.resources import CrawlResource, ReportFolderResource, WarehouseResource
 from tests.golden import FIXTURES
 
 pytestmark = pytest.mark.xdist_group("cross_year")

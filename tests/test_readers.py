@@ -15,7 +15,8 @@ import pytest
 
 from assets.crawl import CRAWL_ASSETS
 from pipelines.definitions import defs
-from pipelines.resources import CrawlResource, ReportFolderResource, WarehouseResource
+from assets.resources import CrawlResource, ReportFolderResource, WarehouseResource
+from expectations.data_docs import data_docs_dir
 from warehouse import store
 
 pytestmark = pytest.mark.xdist_group("pipeline")
@@ -84,7 +85,7 @@ def test_a_failed_run_publishes_nothing(tmp_path):
     shutil.copy(sorted(REPORTS.glob("*.pdf"))[0], folder)
     assert materialize(folder, db).success
     before = db.read_bytes()
-    docs = tmp_path / "data_docs" / "index.html"
+    docs = data_docs_dir(db) / "index.html"  # data_docs/gongkai/: each warehouse its own
     docs_before = docs.read_bytes()
     # a warehouse whose facts break our own integrity check: the blocking check stops the run
     # before publication, and the published file stays as it was

@@ -10,7 +10,7 @@ import dagster as dg
 
 from assets.crawl import CRAWL_ASSETS
 from pipelines.definitions import defs
-from pipelines.resources import CrawlResource, ReportFolderResource, WarehouseResource
+from assets.resources import CrawlResource, ReportFolderResource, WarehouseResource
 from pipelines.sensors import pending_documents_sensor
 
 REPORTS = Path(__file__).resolve().parent / "fixtures" / "reports"

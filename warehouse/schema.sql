@@ -96,6 +96,11 @@ CREATE TABLE IF NOT EXISTS rule_results (
 -- issue-4 additions to rule_results (ALTER: warehouses made before them keep working)
 ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS figure VARCHAR;   -- narrative rules
 ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS previous_report_id INTEGER;  -- cross-year rules
+-- the version of the rule (expectations/rules.py, Rule.version) that gave the result: a rule
+-- whose version changed can be re-evaluated alone
+ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS rule_version INTEGER;
+-- where a cell is outside a PDF page's geometry (HTML, Word, spreadsheets, OCR readings): JSON
+ALTER TABLE facts ADD COLUMN IF NOT EXISTS locator JSON;
 
 -- the text layer of every page, as read (PDFium), for the narrative rules and for search
 CREATE TABLE IF NOT EXISTS report_pages (
@@ -174,6 +179,70 @@ CREATE TABLE IF NOT EXISTS vocab_columns (
     kind       VARCHAR NOT NULL,        -- count | signed | money (万元)
     position   INTEGER NOT NULL,
     PRIMARY KEY (table_name, column_key)
+);
+
+-- ---------------------------------------------------------------------------------------------
+-- the crawl (gongkai/crawl writes these through the connection it is given)
+--
+-- crawl_documents: one row per distinct byte string (sha256). crawl_urls: one row per (url,
+-- sha256), every version ever served at a URL, exactly one row per URL is_current; the same
+-- bytes at two URLs are one document, two rows here. crawl_log: one row per request sent (each
+-- attempt, each redirect hop, robots.txt) and per request refused, with the error in words.
+-- crawl_runs: one row per crawl of a source, with the counts.
+CREATE TABLE IF NOT EXISTS crawl_documents (
+    sha256        VARCHAR PRIMARY KEY,
+    size          BIGINT NOT NULL,
+    content_type  VARCHAR,          -- as the server declared it (first time seen)
+    format        VARCHAR NOT NULL, -- from the bytes: pdf, doc, docx, wps, xls, xlsx, ofd, html, unknown …
+    path          VARCHAR NOT NULL, -- relative to the store: sha256/ab/abcdef….pdf
+    first_seen    TIMESTAMPTZ NOT NULL,
+    last_seen     TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS crawl_urls (
+    url            VARCHAR NOT NULL,
+    sha256         VARCHAR NOT NULL,
+    source_id      VARCHAR NOT NULL,
+    role           VARCHAR NOT NULL,  -- list | detail | report
+    title          VARCHAR,           -- link text that led here
+    referrer       VARCHAR,           -- page the link was on
+    claimed_format VARCHAR,           -- what the name said (.pdf …), differs from the document's format on a mismatch
+    problem        VARCHAR,           -- e.g. 'format mismatch: named pdf, bytes are html'
+    http_status    INTEGER,
+    etag           VARCHAR,
+    last_modified  VARCHAR,
+    first_seen     TIMESTAMPTZ NOT NULL,
+    last_seen      TIMESTAMPTZ NOT NULL,
+    is_current     BOOLEAN NOT NULL,
+    PRIMARY KEY (url, sha256)
+);
+CREATE TABLE IF NOT EXISTS crawl_log (
+    time         TIMESTAMPTZ NOT NULL,
+    run_id       VARCHAR,
+    source_id    VARCHAR,
+    url          VARCHAR NOT NULL,
+    method       VARCHAR NOT NULL,
+    role         VARCHAR,            -- robots | list | detail | report
+    attempt      INTEGER,            -- 0 = refused before sending
+    conditional  BOOLEAN,            -- sent If-None-Match / If-Modified-Since
+    status       INTEGER,            -- NULL when no response
+    duration_ms  DOUBLE,
+    bytes        BIGINT,
+    error        VARCHAR,            -- NULL when fine
+    from_cache   BOOLEAN             -- 304 Not Modified: stored bytes reused
+);
+CREATE TABLE IF NOT EXISTS crawl_runs (
+    run_id           VARCHAR PRIMARY KEY,
+    source_id        VARCHAR NOT NULL,
+    dry_run          BOOLEAN NOT NULL,
+    started          TIMESTAMPTZ NOT NULL,
+    finished         TIMESTAMPTZ,
+    pages_seen       INTEGER,
+    documents_found  INTEGER,
+    new              INTEGER,
+    changed          INTEGER,
+    unchanged        INTEGER,
+    errors           INTEGER,
+    error            VARCHAR          -- why the source failed as a whole, if it did
 );
 
 -- ---------------------------------------------------------------------------------------------

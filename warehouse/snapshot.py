@@ -20,7 +20,7 @@ import shutil
 import time
 from pathlib import Path
 
-import duckdb
+from warehouse.db import checkpoint
 
 STALE_AFTER_SECONDS = 24 * 3600
 
@@ -61,11 +61,7 @@ def publish(published: Path, run_id: str) -> Path:
         raise StaleSnapshot(
             f"{published} was published by another run after run {run_id} copied it; "
             f"this run's work is kept in {staging}: run again to include it")
-    con = duckdb.connect(str(staging))
-    try:
-        con.execute("CHECKPOINT")  # everything in the file itself, no write-ahead log left
-    finally:
-        con.close()
+    checkpoint(staging)  # everything in the file itself, no write-ahead log left
     os.replace(staging, published)
     base_file.unlink(missing_ok=True)
     _remove_stale(published)

@@ -1,103 +1,39 @@
-"""Load extracted reports into the DuckDB warehouse.
+"""Loading extracted reports into the warehouse: documents, reports, facts with their
+provenance, problems, text; unreadable documents in ``load_errors``; who is who across years.
 
-DuckDB allows one writing process while readers keep sessions open, so callers keep
-connections short: ``con = connect(); load_report(...); con.close()``.
+Connections come from ``warehouse.db`` (``connect`` here opens the default warehouse).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-import pandas as pd
-
-from gongkai import vocabulary as V
+from gongkai import config
 from gongkai.model import Report
-
-SCHEMA = Path(__file__).with_name("schema.sql")
-DEFAULT_PATH = Path(__file__).with_name("gongkai.duckdb")
-
+from warehouse import db
+from warehouse.db import insert_rows, transaction
 
 def default_path() -> Path:
-    return Path(os.environ.get("GONGKAI_WAREHOUSE") or DEFAULT_PATH)
+    """The warehouse file used when none is named (``$GONGKAI_WAREHOUSE`` or the default)."""
+    return Path(config.warehouse_location())
 
 
 def connect(path: str | Path | None = None, *, read_only: bool = False):
-    """Open the warehouse (``:memory:`` works), creating the schema if absent.
-
-    ``read_only=True`` opens a reader that never writes (no schema creation).
-    """
-    path = str(path if path is not None else default_path())
-    if path != ":memory:" and not read_only:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(path, read_only=read_only)
-    if not read_only:
-        con.execute(SCHEMA.read_text(encoding="utf-8"))
-        _fill_vocabulary(con)
-        _fill_figure_cells(con)
-    return con
+    """Open the DuckDB warehouse at ``path`` (default :func:`default_path`), see
+    :func:`warehouse.db.connect`."""
+    return db.connect(path if path is not None else default_path(), read_only=read_only)
 
 
-def _fill_vocabulary(con) -> None:
-    rows, cols = [], []
-    for table, source in ((V.ACTIVE_DISCLOSURE, V.AD_ROWS), (V.APPLICATIONS, V.APP_ROWS),
-                          (V.REVIEW_LITIGATION, V.RL_ROWS)):
-        rows += [(table, r.key, r.label, list(r.templates), i) for i, r in enumerate(source)]
-    for table, source in ((V.ACTIVE_DISCLOSURE, V.AD_COLUMNS.values()),
-                          (V.APPLICATIONS, V.APP_COLUMNS), (V.REVIEW_LITIGATION, V.RL_COLUMNS)):
-        cols += [(table, c.key, c.label, c.kind, i) for i, c in enumerate(source)]
-    have = con.execute("SELECT (SELECT count(*) FROM vocab_rows), "
-                       "(SELECT count(*) FROM vocab_columns)").fetchone()
-    if have == (len(rows), len(cols)):
-        return  # the vocabulary is a contract: keys never change, so counts suffice
-    con.execute("BEGIN")
-    con.execute("DELETE FROM vocab_rows")
-    con.execute("DELETE FROM vocab_columns")
-    insert_rows(con, "vocab_rows", rows)
-    insert_rows(con, "vocab_columns", cols)
-    con.execute("COMMIT")
-
-
-def _fill_figure_cells(con) -> None:
-    from gongkai import narrative
-
-    rows = sorted({(figure, spec.label, template, *cell)
-                   for figure, spec in narrative.FIGURES.items()
-                   for template in V.TEMPLATES for cell in spec.cells(template)})
-    if con.execute("SELECT count(*) FROM figure_cells").fetchone()[0] == len(rows):
-        return
-    con.execute("BEGIN")
-    con.execute("DELETE FROM figure_cells")
-    insert_rows(con, "figure_cells", rows)
-    con.execute("COMMIT")
+# facts' columns as load_report writes them (the table's, in order)
+FACT_COLUMNS = ("report_id", "table_name", "row_key", "column_key", "value", "raw", "page",
+                "x0", "top", "x1", "bottom", "grid_row", "grid_col", "unit", "locator")
 
 
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
-
-
-def insert_rows(con, table: str, rows: list[tuple], columns: tuple[str, ...] | None = None
-                ) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order, default the table's) with one
-    ``INSERT … SELECT`` from a DataFrame: DuckDB's ``executemany`` runs a statement per row
-    and a long parameterised ``VALUES`` is slow to bind, which made loading a report take 0.1-
-    0.2 s. DuckDB casts each column to the table's type; a Decimal goes in as a float, exact
-    at DECIMAL(18,4) for the counts and 万元 amounts of the tables."""
-    if not rows:
-        return
-    if columns is None:
-        columns = tuple(d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description)
-    frame = pd.DataFrame([[float(v) if isinstance(v, Decimal) else v for v in row]
-                          for row in rows], columns=list(columns), dtype=object)
-    con.register("_insert_rows", frame)
-    try:
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) "
-                    f"SELECT {', '.join(columns)} FROM _insert_rows")
-    finally:
-        con.unregister("_insert_rows")
 
 
 def _size(path: str) -> int | None:
@@ -157,7 +93,9 @@ def load_report(con, report: Report, source: str | None = None) -> dict:
         ).fetchone()[0]
         insert_rows(con, "facts", [
             (report_id, f.table, f.row, f.column, f.value, f.raw, f.page,
-             *(f.bbox or (None,) * 4), *(f.grid or (None, None)), f.unit) for f in facts])
+             *(f.bbox or (None,) * 4), *(f.grid or (None, None)), f.unit,
+             json.dumps(f.locator, ensure_ascii=False) if f.locator else None)
+            for f in facts], FACT_COLUMNS)
         insert_rows(con, "extraction_problems", [
             (report_id, doc.path, p.code, p.message, p.table, p.row, p.column, p.page)
             for p in problems])
@@ -197,7 +135,7 @@ def refresh_agencies(con, aliases: dict[str, str] | None = None) -> int:
     from gongkai import agencies
 
     if aliases is None:
-        aliases = agencies.load_aliases(agencies.ALIASES_PATH)
+        aliases = agencies.load_aliases()
     names = [r[0] for r in con.execute(
         "SELECT DISTINCT agency FROM reports WHERE agency IS NOT NULL ORDER BY 1").fetchall()]
     canonical = agencies.resolve(names, aliases)
@@ -208,16 +146,11 @@ def refresh_agencies(con, aliases: dict[str, str] | None = None) -> int:
         how = ("same" if canonical[name] == name
                else "alias" if agencies.normalise(name) in normalised_aliases else "prefix")
         rows.append((name, canonical[name], how, level.tier, level.kind, level.rule_making_power))
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM agency_aliases")
         insert_rows(con, "agency_aliases", sorted(aliases.items()), ("alias", "canonical"))
         con.execute("DELETE FROM agency_identity")
         insert_rows(con, "agency_identity", rows)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(rows)
 
 
@@ -283,3 +216,31 @@ def summary(con) -> dict:
                            "AND severity = 'info'"),
         "load_errors": q("SELECT count(*) FROM load_errors"),
     }
+
+
+def load_extraction(con, extraction) -> dict:
+    """Load what ``gongkai.extract.intake.extract_documents`` gave: every report (idempotent
+    by sha256), every known document's sources, and every unreadable document.
+
+    A report the warehouse refuses is recorded as a load error too; nothing stops the others.
+    Returns {loaded: [load_report results], errors: [{path, reason}]}.
+    """
+    loaded, errors = [], []
+    for report in extraction.reports:
+        source, *also = extraction.sources.get(report.document.path, [report.document.path])
+        try:
+            loaded.append(load_report(con, report, source))
+        except Exception as e:
+            reason = f"load failed: {type(e).__name__}: {e}"
+            record_load_error(con, source, reason, sha256=report.document.sha256)
+            errors.append({"path": source, "reason": reason})
+            continue
+        for other in also:  # the same bytes at another URL: one document, one more source
+            add_source(con, report.document.sha256, other)
+    for known in extraction.known:
+        for source in known["sources"]:
+            add_source(con, known["sha256"], source)
+    for u in extraction.unreadable:
+        record_load_error(con, u["path"], u["reason"], sha256=u.get("sha256"))
+        errors.append({"path": u["path"], "reason": u["reason"]})
+    return {"loaded": loaded, "errors": errors}

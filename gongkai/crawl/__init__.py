@@ -8,7 +8,7 @@
 from gongkai.crawl.crawler import CrawlResult, FoundDocument, crawl
 from gongkai.crawl.fetch import USER_AGENT, CrawlSettings
 from gongkai.crawl.sources import Source, SourceError, get_source, load_sources
-from gongkai.crawl.store import current_reports, ensure_schema
+from gongkai.crawl.store import current_reports
 
 __all__ = ["crawl", "CrawlResult", "FoundDocument", "CrawlSettings", "USER_AGENT", "Source",
-           "SourceError", "get_source", "load_sources", "current_reports", "ensure_schema"]
+           "SourceError", "get_source", "load_sources", "current_reports"]

@@ -362,13 +362,11 @@ def crawl(source: Source, store_dir: str | Path | None, con=None, dry_run: bool 
     """Crawl one source. Never raises for network or content trouble: see ``result.errors``
     (per URL) and ``result.error`` (the source as a whole). With ``dry_run`` list and detail
     pages are fetched but no report body, and nothing is stored (``crawl_log`` and ``crawl_runs``
-    still get their rows when ``con`` is given). ``con`` is a DuckDB connection; the caller
-    owns its transactions."""
+    still get their rows when ``con`` is given). ``con`` is a warehouse connection (``warehouse.connect``, which has
+    the crawl tables); the caller owns its transactions."""
     if not dry_run and (con is None or store_dir is None):
         raise ValueError("a real crawl needs store_dir and a DuckDB connection; use dry_run=True to look only")
     run_id = run_id or f"{source.id}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    if con is not None:
-        store.ensure_schema(con)
     job = _Crawl(source, store_dir, con, dry_run, settings or CrawlSettings(), run_id)
     if con is not None:
         con.execute("INSERT INTO crawl_runs (run_id, source_id, dry_run, started) VALUES (?, ?, ?, ?)",

@@ -25,10 +25,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SITE = REPO_ROOT / "tests" / "fixtures" / "portal" / "site"
-REPORTS = REPO_ROOT / "tests" / "fixtures" / "reports"
-REAL = REPO_ROOT / "tests" / "fixtures" / "real"
+from gongkai.config import FIXTURES
+
+SITE = FIXTURES / "portal" / "site"
+REPORTS = FIXTURES / "reports"
+REAL = FIXTURES / "real"
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,8 @@ def claimed_format(url: str, title: str = "") -> str | None:
 def sniff_format(data: bytes, claimed: str | None = None) -> str:
     """Format from the leading bytes. ``claimed`` only decides between look-alikes (.wps vs .doc)."""
     head = data[:4096]
-    if head.lstrip()[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
-        return "pdf"
+    # containers first: a ZIP or OLE file may hold a PDF member whose "%PDF-" sits in its
+    # first kilobyte; a PDF's header may follow a few bytes of junk (the spec allows 1024)
     if head.startswith(OLE_MAGIC):
         return _sniff_ole(data, claimed)
     if head.startswith(b"PK\x03\x04"):
@@ -57,6 +57,8 @@ def sniff_format(data: bytes, claimed: str | None = None) -> str:
         return "rar"
     if head.startswith(b"{\\rtf"):
         return "rtf"
+    if head.lstrip()[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
+        return "pdf"
     stripped = head.lstrip(b"\xef\xbb\xbf\xff\xfe\xfe\xff")
     if _HTML_START.match(stripped) or b"<html" in head.lower():
         return "html"

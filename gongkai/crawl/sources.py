@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SOURCES = REPO_ROOT / "pipelines" / "sources.yaml"
+from gongkai.config import DEFAULT_SOURCES  # the bundled portals file
+
 LEVELS = ("national", "province", "city", "county", "township", "department")
 HINT_KEYS = ("link_pattern", "title_pattern", "pagination_pattern", "content_selector",
              "list_selector", "page_hosts")

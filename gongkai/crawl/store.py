@@ -1,6 +1,7 @@
 """Nothing lost: raw bytes content-addressed on disk, every URL version and request in DuckDB.
 
-Tables (created if missing, in the connection's current schema):
+Tables (their DDL is the warehouse's, ``warehouse/schema.sql``; the connection given is one
+``warehouse.connect`` opened):
 
 * ``crawl_documents`` — one row per distinct byte string (sha256).
 * ``crawl_urls`` — one row per (url, sha256): every version ever served at a URL; exactly one
@@ -22,71 +23,9 @@ from pathlib import Path
 
 from gongkai.crawl.formats import extension_for
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS crawl_documents (
-    sha256        VARCHAR PRIMARY KEY,
-    size          BIGINT NOT NULL,
-    content_type  VARCHAR,          -- as the server declared it (first time seen)
-    format        VARCHAR NOT NULL, -- from the bytes: pdf, doc, docx, wps, xls, xlsx, ofd, html, unknown …
-    path          VARCHAR NOT NULL, -- relative to the store: sha256/ab/abcdef….pdf
-    first_seen    TIMESTAMPTZ NOT NULL,
-    last_seen     TIMESTAMPTZ NOT NULL
-);
-CREATE TABLE IF NOT EXISTS crawl_urls (
-    url            VARCHAR NOT NULL,
-    sha256         VARCHAR NOT NULL,
-    source_id      VARCHAR NOT NULL,
-    role           VARCHAR NOT NULL,  -- list | detail | report
-    title          VARCHAR,           -- link text that led here
-    referrer       VARCHAR,           -- page the link was on
-    claimed_format VARCHAR,           -- what the name said (.pdf …), differs from the document's format on a mismatch
-    problem        VARCHAR,           -- e.g. 'format mismatch: named pdf, bytes are html'
-    http_status    INTEGER,
-    etag           VARCHAR,
-    last_modified  VARCHAR,
-    first_seen     TIMESTAMPTZ NOT NULL,
-    last_seen      TIMESTAMPTZ NOT NULL,
-    is_current     BOOLEAN NOT NULL,
-    PRIMARY KEY (url, sha256)
-);
-CREATE TABLE IF NOT EXISTS crawl_log (
-    time         TIMESTAMPTZ NOT NULL,
-    run_id       VARCHAR,
-    source_id    VARCHAR,
-    url          VARCHAR NOT NULL,
-    method       VARCHAR NOT NULL,
-    role         VARCHAR,            -- robots | list | detail | report
-    attempt      INTEGER,            -- 0 = refused before sending
-    conditional  BOOLEAN,            -- sent If-None-Match / If-Modified-Since
-    status       INTEGER,            -- NULL when no response
-    duration_ms  DOUBLE,
-    bytes        BIGINT,
-    error        VARCHAR,            -- NULL when fine
-    from_cache   BOOLEAN             -- 304 Not Modified: stored bytes reused
-);
-CREATE TABLE IF NOT EXISTS crawl_runs (
-    run_id           VARCHAR PRIMARY KEY,
-    source_id        VARCHAR NOT NULL,
-    dry_run          BOOLEAN NOT NULL,
-    started          TIMESTAMPTZ NOT NULL,
-    finished         TIMESTAMPTZ,
-    pages_seen       INTEGER,
-    documents_found  INTEGER,
-    new              INTEGER,
-    changed          INTEGER,
-    unchanged        INTEGER,
-    errors           INTEGER,
-    error            VARCHAR          -- why the source failed as a whole, if it did
-);
-"""
-
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def ensure_schema(con) -> None:
-    con.execute(SCHEMA)
 
 
 class ContentStore:
@@ -191,3 +130,20 @@ def current_reports(con, source_id: str | None = None):
         sql += " AND u.source_id = ?"
         params.append(source_id)
     return con.execute(sql + " ORDER BY u.source_id, u.url", params).fetchall()
+
+
+def crawled_documents(con, store_dir: Path) -> list[dict]:
+    """Every report file the crawls stored (one per content), with the URLs it was found at:
+    the documents a run extracts. Reads only (the sensor calls it on a read-only connection);
+    an empty list where nothing was ever crawled."""
+    if not con.execute("SELECT 1 FROM information_schema.tables "
+                       "WHERE table_name = 'crawl_documents'").fetchone():
+        return []
+    rows = con.execute(
+        "SELECT d.sha256, d.path, d.format, d.size, list(DISTINCT u.url ORDER BY u.url) "
+        "FROM crawl_documents d JOIN crawl_urls u USING (sha256) WHERE u.role = 'report' "
+        "GROUP BY ALL ORDER BY 5"
+    ).fetchall()
+    return [{"path": str(Path(store_dir) / path), "name": urls[0].rsplit("/", 1)[-1],
+             "sha256": sha, "bytes": size, "sources": urls, "format": fmt}
+            for sha, path, fmt, size, urls in rows]

@@ -8,13 +8,13 @@ that LibreOffice embeds from CFF outlines (Noto Serif CJK) those put text a row 
 from __future__ import annotations
 
 import ctypes
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from gongkai.extract.intake import sha256_of
 from gongkai.model import Document, UnreadableDocument
 
 # fewer printable characters than this in the whole file: a scan without a text layer
@@ -46,14 +46,6 @@ class OpenedPdf:
     page_texts: list[str]
     glyphs: list[list[Glyph]]  # per page
     page_heights: list[float]
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def open_pdf(path: str | Path) -> OpenedPdf:

@@ -40,6 +40,9 @@ class Region:
     text: str = ""
     check_text: str = ""
     straddling: list[str] = field(default_factory=list)  # glyphs that cross the border
+    # where a person finds the cell when it is not on a PDF page (an HTML or Word table's
+    # index, row and column): set by gongkai.extract.cellgrid, None for PDF regions
+    locator: dict | None = None
 
     @property
     def width(self) -> int:
@@ -63,6 +66,12 @@ class Grid:
     regions: list[Region]
     col_edges: list[tuple[float, float]]  # x range of each grid column
     top: float  # y of the table's top edge (for reading order on the page)
+    # how messages name where the table is; None: "page N" (PDF); "table 2" for HTML or Word
+    place: str | None = None
+
+    @property
+    def where(self) -> str:
+        return self.place or f"page {self.page}"
 
     def region_at(self, row: int, col: int) -> Region | None:
         for region in self.regions:

@@ -99,33 +99,35 @@ class _Context:
         where = dict(table=table, row=row, column=column, page=grid.page)
         if (table, row, column) in self.seen:
             self.reading.problems.append(Problem(
-                "cell.duplicate", f"{table}.{row}.{column} read twice (page {grid.page}); "
+                "cell.duplicate", f"{table}.{row}.{column} read twice ({grid.where}); "
                 "the first reading is kept", **where))
             return
         self.seen.add((table, row, column))
         if region.straddling:
             self.reading.problems.append(Problem(
                 "cell.geometry_suspect",
-                f"{table}.{row}.{column} on page {grid.page}: the glyphs "
+                f"{table}.{row}.{column} on {grid.where}: the glyphs "
                 f"{''.join(region.straddling)!r} cross the cell's border, so the value {raw!r} "
                 "may belong to a neighbouring cell", **where))
         try:
             parsed = parse_cell(raw, kind, default_unit)
         except CellValueError as exc:
             self.reading.problems.append(Problem(
-                "cell.unreadable", f"{table}.{row}.{column} on page {grid.page}: {exc}", **where))
+                "cell.unreadable", f"{table}.{row}.{column} on {grid.where}: {exc}", **where))
             parsed = None
         self.reading.cells_read += 1
         if not agree:
             self.reading.cells_disagreeing += 1
             self.reading.problems.append(Problem(
                 "cell.methods_disagree",
-                f"{table}.{row}.{column} on page {grid.page}: PDFium's glyphs read {raw!r}, "
+                f"{table}.{row}.{column} on {grid.where}: PDFium's glyphs read {raw!r}, "
                 f"pdfminer's characters read {second!r}", **where))
         self.reading.facts.append(Fact(
             table=table, row=row, column=column,
             value=parsed.value if parsed else None, raw=raw, page=grid.page,
-            bbox=region.bbox_top_left(self.page_heights[grid.page - 1]),
+            bbox=(region.bbox_top_left(self.page_heights[grid.page - 1])
+                  if region.locator is None else None),
+            locator=region.locator,
             grid=(region.rows[0], region.cols[0]),
             unit=parsed.unit if parsed else None,
         ))
@@ -225,14 +227,14 @@ class _ActiveDisclosure:
                 if head is None:
                     ctx.reading.problems.append(Problem(
                         "column.missing", f"table 二 row {key}: no header "
-                        f"{column.label!r} above it (page {grid.page})",
+                        f"{column.label!r} above it ({grid.where})",
                         table=V.ACTIVE_DISCLOSURE, row=key, column=column.key, page=grid.page))
                     continue
                 cell = _cell_under(regions[1:], head[0])
                 if cell is None:
                     ctx.reading.problems.append(Problem(
                         "cell.missing", f"table 二 row {key}: no cell under {column.label!r} "
-                        f"(page {grid.page})", table=V.ACTIVE_DISCLOSURE, row=key,
+                        f"({grid.where})", table=V.ACTIVE_DISCLOSURE, row=key,
                         column=column.key, page=grid.page))
                     continue
                 ctx.add(V.ACTIVE_DISCLOSURE, key, column.key, cell, grid,
@@ -288,7 +290,7 @@ class _BrokenHeaderTable:
             self.carried = []
         if not self.columns:
             ctx.reading.problems.append(Problem(
-                "table.unreadable", f"table {self.label} on page {grid.page}: its column "
+                "table.unreadable", f"table {self.label} on {grid.where}: its column "
                 "headers were not found", table=self.table, page=grid.page))
             return False
         return True
@@ -334,7 +336,7 @@ class _Applications(_BrokenHeaderTable):
                 problem = None
                 if own or group or not blank:
                     problem = Problem(
-                        "row.unrecognised", f"table 三 row {own or group!r} on page {grid.page} "
+                        "row.unrecognised", f"table 三 row {own or group!r} on {grid.where} "
                         "matches no row of the template", table=V.APPLICATIONS, page=grid.page)
                     ctx.reading.problems.append(problem)
                 self.last_row = dict(key=None, own=own, group=group, values=values, grid=grid,
@@ -350,7 +352,7 @@ class _Applications(_BrokenHeaderTable):
             if cell is None:
                 ctx.reading.problems.append(Problem(
                     "cell.missing", f"table 三 row {key}: no cell under {column} "
-                    f"(page {grid.page})", table=V.APPLICATIONS, row=key, column=column,
+                    f"({grid.where})", table=V.APPLICATIONS, row=key, column=column,
                     page=grid.page))
                 continue
             if column == "subtotal":

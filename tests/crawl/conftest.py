@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 
-import duckdb
+from warehouse.db import connect
 import pytest
 
 from gongkai.crawl import CrawlSettings, get_source
@@ -51,5 +51,5 @@ def closed_port() -> int:
 
 
 def new_warehouse(tmp_path):
-    return duckdb.connect(str(tmp_path / "crawl.duckdb")), tmp_path / "store"
+    return connect(tmp_path / "crawl.duckdb"), tmp_path / "store"
 

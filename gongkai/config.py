@@ -1,0 +1,84 @@
+"""Where things are: the one root of the checkout and the one place that reads ``GONGKAI_*``.
+
+Every default path of gongkai is named here, relative to :data:`ROOT` (the checkout, or the
+installed tree in an editable install); every environment variable that moves one is read
+here, when asked, never at import (a test or the CLI may set it first).
+
+| variable | what | default |
+|---|---|---|
+| ``GONGKAI_WAREHOUSE`` | the warehouse (a DuckDB file) | ``warehouse/gongkai.duckdb`` |
+| ``GONGKAI_STORE`` | the crawl's content-addressed store | ``warehouse/store`` |
+| ``GONGKAI_REPORTS`` | report folders (``os.pathsep``-separated) of ``check_reports_job`` | none |
+| ``GONGKAI_SOURCES`` | the portals file | ``pipelines/sources.yaml`` |
+| ``GONGKAI_ALIASES`` | the agency alias table | ``pipelines/agency_aliases.csv`` |
+| ``DAGSTER_HOME`` | the Dagster instance of ``gongkai run`` / ``gongkai ui`` | ``.dagster_home`` |
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DEFAULT_WAREHOUSE = ROOT / "warehouse" / "gongkai.duckdb"
+DEFAULT_STORE = ROOT / "warehouse" / "store"
+DEFAULT_SOURCES = ROOT / "pipelines" / "sources.yaml"
+DEFAULT_ALIASES = ROOT / "pipelines" / "agency_aliases.csv"
+DEFAULT_DAGSTER_HOME = ROOT / ".dagster_home"
+FIXTURES = ROOT / "tests" / "fixtures"
+# warehouse locations that are connection strings, not files (warehouse/backend.py)
+BACKEND_PREFIXES = ("ducklake:",)
+
+
+def _path(value: str | os.PathLike) -> Path:
+    """A configured path: ``~`` expanded, relative ones taken from the checkout's root."""
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else ROOT / p
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def warehouse_location(value: str | os.PathLike | None = None) -> str:
+    """The warehouse: ``value`` if given, else ``$GONGKAI_WAREHOUSE``, else the default file.
+    A path is made absolute; a location that is not a path (a backend's connection string,
+    ``:memory:``) is returned as it is."""
+    value = value or _env("GONGKAI_WAREHOUSE") or DEFAULT_WAREHOUSE
+    text = str(value)
+    if text == ":memory:" or text.startswith(BACKEND_PREFIXES):
+        return text  # not a file: the backend of that prefix reads it
+    return str(_path(text).resolve())
+
+
+def store_dir(value: str | os.PathLike | None = None) -> Path:
+    return _path(value or _env("GONGKAI_STORE") or DEFAULT_STORE)
+
+
+def report_folders() -> list[str]:
+    """``$GONGKAI_REPORTS`` as absolute folders; none when unset (the user names them)."""
+    env = _env("GONGKAI_REPORTS")
+    return [str(_path(p).resolve()) for p in env.split(os.pathsep) if p] if env else []
+
+
+def resolve_folder(value: str | os.PathLike) -> Path:
+    return _path(value)
+
+
+def sources_file(value: str | os.PathLike | None = None) -> Path:
+    return _path(value or _env("GONGKAI_SOURCES") or DEFAULT_SOURCES)
+
+
+def aliases_file(value: str | os.PathLike | None = None) -> Path:
+    return _path(value or _env("GONGKAI_ALIASES") or DEFAULT_ALIASES)
+
+
+def dagster_home() -> Path:
+    """``$DAGSTER_HOME``, set to the checkout's ``.dagster_home`` when unset (so that
+    ``dagster dev`` started by ``gongkai ui`` shows the runs of ``gongkai run``)."""
+    home = _env("DAGSTER_HOME")
+    if not home:
+        home = str(DEFAULT_DAGSTER_HOME)
+        os.environ["DAGSTER_HOME"] = home
+    return Path(home)
