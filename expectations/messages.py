@@ -23,7 +23,7 @@ def fields(rule: Rule, finding: dict, operands: list[dict], row: dict | None = N
            "expected": fmt(expected), "actual": fmt(actual),
            "names": ", ".join(operand_name(rule, o) for o in operands),
            "operands": "; ".join(operand_text(rule, o) for o in operands)}
-    if expected is not None and actual is not None and kind.DIFFERENCE:
+    if expected is not None and actual is not None and kind.KIND.difference:
         out["difference"] = fmt(expected - actual)
         out["excess"] = fmt(actual - expected)
     out["notes"] = kind.message_fields(rule, finding, operands, row, out)

@@ -76,21 +76,21 @@ class Rule:
         agree) or violations — its kind's."""
         from expectations.kinds import kind_of
 
-        return kind_of(self).MEASURE
+        return kind_of(self).KIND.measure
 
     @property
     def cross_year(self) -> bool:
         """Whether it pairs a report with the same agency's report of the year before."""
         from expectations.kinds import kind_of
 
-        return kind_of(self).CROSS_YEAR
+        return kind_of(self).KIND.cross_year
 
     @property
     def reads_agencies(self) -> bool:
         """Whether the rule's SQL reads ``agency_identity`` (pairs or levels of agencies)."""
         from expectations.kinds import kind_of
 
-        return kind_of(self).READS_AGENCIES
+        return kind_of(self).KIND.reads_agencies
 
     def param(self, name: str, default=None):
         return dict(self.params).get(name, default)

@@ -2,7 +2,8 @@
 fields (``message_fields``) and its Great Expectations expectation (``MEASURE`` and
 ``bounds``: one ``ExpectColumnValuesToBeBetween`` on the query's measure column).
 
-A new kind of rule is one new module here with the same names (see ``sum.py``), added to
+A new kind of rule is one new module here with the same names (``KIND``, ``sql``,
+``message_fields``; see ``sum.py``), added to
 ``KINDS``; its rules are entries of the catalogue (``expectations/rules.py``) with that kind.
 
 Every query returns one row per (report, instance): ``report_id``, ``rule``, the instance key
@@ -19,7 +20,7 @@ from expectations.kinds import (
     cells, continuity, narrative, power, similarity, statement, sum, template, threshold,
 )
 
-KINDS: dict[str, ModuleType] = {m.NAME: m for m in (
+KINDS: dict[str, ModuleType] = {m.KIND.name: m for m in (
     sum, cells, threshold, template, continuity, narrative, power, statement, similarity)}
 
 
@@ -34,5 +35,6 @@ def rule_sql(rule, report_ids: list[int] | None = None) -> str:
 
 def gx_bounds(rule) -> tuple[str, float | None, float | None]:
     """(column, min_value, max_value) of the rule's GX expectation."""
-    low, high = kind_of(rule).bounds(rule)
-    return kind_of(rule).MEASURE, low, high
+    kind = kind_of(rule).KIND
+    low, high = kind.bounds(rule)
+    return kind.measure, low, high

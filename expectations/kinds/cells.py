@@ -5,19 +5,12 @@ expected 0) and listed as operands; GX asserts ``violations`` ≤ tolerance."""
 from __future__ import annotations
 
 from gongkai import vocabulary as V
-from expectations.kinds.common import cell_name, cell_positions, column_kinds, lit, operand_text, report_filter, values_list, violation_bounds
+from expectations.kinds.common import (
+    Kind, cell_name, cell_positions, column_kinds, lit, operand_text, report_filter, values_list,
+)
 from expectations.rules import Rule
 
-NAME = "cells"
-MEASURE = "violations"  # the column of the query that GX asserts
-CROSS_YEAR = False  # pairs a report with the same agency's report of the year before
-READS_AGENCIES = False  # its SQL reads agency_identity
-DIFFERENCE = True  # messages may name expected - actual
-
-
-def bounds(rule: Rule) -> tuple[float | None, float | None]:
-    """(min, max) of the GX expectation on ``MEASURE``: ``ExpectColumnValuesToBeBetween``."""
-    return violation_bounds(rule)
+KIND = Kind("cells", measure="violations")
 
 
 def sql(rule: Rule, report_ids: list[int] | None = None) -> str:

@@ -7,6 +7,8 @@ its value and page, in English and in Chinese, and the two sides of an equation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gongkai import vocabulary as V
 from expectations.rules import Rule, short_label
 
@@ -181,6 +183,23 @@ def side_text(rule: Rule, operands: list[dict], total) -> str:
         text += (("-" if minus else "") if i == 0 else (" - " if minus else " + ")) \
             + operand_text(rule, o)
     return text if len(operands) == 1 else f"{text} = {fmt(total)}"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a kind of rule declares beside its query and message fields."""
+
+    name: str
+    # the column of the query that GX asserts: "residual" (two sides that must agree, or a
+    # bound) or "violations" (a count that must stay within the tolerance)
+    measure: str
+    cross_year: bool = False  # pairs a report with the same agency's report of the year before
+    reads_agencies: bool = False  # its SQL reads agency_identity
+    difference: bool = True  # messages may name expected - actual
+
+    def bounds(self, rule: Rule) -> tuple[float | None, float | None]:
+        """(min, max) of the GX expectation on ``measure``: ``ExpectColumnValuesToBeBetween``."""
+        return residual_bounds(rule) if self.measure == "residual" else violation_bounds(rule)
 
 
 def residual_bounds(rule: Rule) -> tuple[float | None, float | None]:

@@ -5,19 +5,10 @@ Instances exist only where the previous report exists."""
 
 from __future__ import annotations
 
-from expectations.kinds.common import lit, residual_bounds, side_text, side_zh, values_list, year_pairs
+from expectations.kinds.common import Kind, lit, side_text, side_zh, values_list, year_pairs
 from expectations.rules import Rule, short_label
 
-NAME = "continuity"
-MEASURE = "residual"  # the column of the query that GX asserts
-CROSS_YEAR = True  # pairs a report with the same agency's report of the year before
-READS_AGENCIES = True  # its SQL reads agency_identity
-DIFFERENCE = True  # messages may name expected - actual
-
-
-def bounds(rule: Rule) -> tuple[float | None, float | None]:
-    """(min, max) of the GX expectation on ``MEASURE``: ``ExpectColumnValuesToBeBetween``."""
-    return residual_bounds(rule)
+KIND = Kind("continuity", measure="residual", cross_year=True, reads_agencies=True)
 
 
 def sql(rule: Rule, report_ids: list[int] | None = None) -> str:

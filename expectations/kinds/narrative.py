@@ -3,19 +3,10 @@ table cells (``figure_cells``), ``actual`` = the stated figure."""
 
 from __future__ import annotations
 
-from expectations.kinds.common import fmt, lit, report_filter, residual_bounds, side_text, side_zh
+from expectations.kinds.common import Kind, fmt, lit, report_filter, side_text, side_zh
 from expectations.rules import Rule
 
-NAME = "narrative"
-MEASURE = "residual"  # the column of the query that GX asserts
-CROSS_YEAR = False  # pairs a report with the same agency's report of the year before
-READS_AGENCIES = False  # its SQL reads agency_identity
-DIFFERENCE = True  # messages may name expected - actual
-
-
-def bounds(rule: Rule) -> tuple[float | None, float | None]:
-    """(min, max) of the GX expectation on ``MEASURE``: ``ExpectColumnValuesToBeBetween``."""
-    return residual_bounds(rule)
+KIND = Kind("narrative", measure="residual")
 
 
 def sql(rule: Rule, report_ids: list[int] | None = None) -> str:

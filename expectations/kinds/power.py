@@ -3,19 +3,12 @@
 
 from __future__ import annotations
 
-from expectations.kinds.common import KINDS_ZH, TIERS_ZH, lit, operand_text, operand_zh, report_filter, violation_bounds
+from expectations.kinds.common import (
+    Kind, KINDS_ZH, lit, operand_text, operand_zh, report_filter, TIERS_ZH,
+)
 from expectations.rules import Rule
 
-NAME = "power"
-MEASURE = "violations"  # the column of the query that GX asserts
-CROSS_YEAR = False  # pairs a report with the same agency's report of the year before
-READS_AGENCIES = True  # its SQL reads agency_identity
-DIFFERENCE = True  # messages may name expected - actual
-
-
-def bounds(rule: Rule) -> tuple[float | None, float | None]:
-    """(min, max) of the GX expectation on ``MEASURE``: ``ExpectColumnValuesToBeBetween``."""
-    return violation_bounds(rule)
+KIND = Kind("power", measure="violations", reads_agencies=True)
 
 
 def sql(rule: Rule, report_ids: list[int] | None = None) -> str:

@@ -3,19 +3,10 @@ previous report; ``violations`` is 1 when it reaches ``params["share"]``."""
 
 from __future__ import annotations
 
-from expectations.kinds.common import lit, violation_bounds, year_pairs
+from expectations.kinds.common import Kind, lit, year_pairs
 from expectations.rules import Rule
 
-NAME = "similarity"
-MEASURE = "violations"  # the column of the query that GX asserts
-CROSS_YEAR = True  # pairs a report with the same agency's report of the year before
-READS_AGENCIES = True  # its SQL reads agency_identity
-DIFFERENCE = False  # messages may name expected - actual
-
-
-def bounds(rule: Rule) -> tuple[float | None, float | None]:
-    """(min, max) of the GX expectation on ``MEASURE``: ``ExpectColumnValuesToBeBetween``."""
-    return violation_bounds(rule)
+KIND = Kind("similarity", measure="violations", cross_year=True, reads_agencies=True, difference=False)
 
 
 def sql(rule: Rule, report_ids: list[int] | None = None) -> str:

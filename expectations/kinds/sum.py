@@ -5,19 +5,10 @@ the operand cells, ``actual`` = the sum of the reported cells, ``residual = expe
 
 from __future__ import annotations
 
-from expectations.kinds.common import lit, operand_spec, report_filter, residual_bounds, side_text
+from expectations.kinds.common import Kind, lit, operand_spec, report_filter, side_text
 from expectations.rules import Rule, short_label
 
-NAME = "sum"
-MEASURE = "residual"  # the column of the query that GX asserts
-CROSS_YEAR = False  # pairs a report with the same agency's report of the year before
-READS_AGENCIES = False  # its SQL reads agency_identity
-DIFFERENCE = True  # messages may name expected - actual
-
-
-def bounds(rule: Rule) -> tuple[float | None, float | None]:
-    """(min, max) of the GX expectation on ``MEASURE``: ``ExpectColumnValuesToBeBetween``."""
-    return residual_bounds(rule)
+KIND = Kind("sum", measure="residual")
 
 
 def sql(rule: Rule, report_ids: list[int] | None = None) -> str:

@@ -3,19 +3,10 @@
 
 from __future__ import annotations
 
-from expectations.kinds.common import fmt, lit, report_filter, violation_bounds
+from expectations.kinds.common import Kind, fmt, lit, report_filter
 from expectations.rules import Rule
 
-NAME = "template"
-MEASURE = "violations"  # the column of the query that GX asserts
-CROSS_YEAR = False  # pairs a report with the same agency's report of the year before
-READS_AGENCIES = False  # its SQL reads agency_identity
-DIFFERENCE = False  # messages may name expected - actual
-
-
-def bounds(rule: Rule) -> tuple[float | None, float | None]:
-    """(min, max) of the GX expectation on ``MEASURE``: ``ExpectColumnValuesToBeBetween``."""
-    return violation_bounds(rule)
+KIND = Kind("template", measure="violations", difference=False)
 
 
 def sql(rule: Rule, report_ids: list[int] | None = None) -> str:

@@ -3,19 +3,10 @@
 
 from __future__ import annotations
 
-from expectations.kinds.common import LEVELS, lit, operand_text, report_filter, violation_bounds
+from expectations.kinds.common import Kind, LEVELS, lit, operand_text, report_filter
 from expectations.rules import Rule
 
-NAME = "threshold"
-MEASURE = "violations"  # the column of the query that GX asserts
-CROSS_YEAR = False  # pairs a report with the same agency's report of the year before
-READS_AGENCIES = False  # its SQL reads agency_identity
-DIFFERENCE = True  # messages may name expected - actual
-
-
-def bounds(rule: Rule) -> tuple[float | None, float | None]:
-    """(min, max) of the GX expectation on ``MEASURE``: ``ExpectColumnValuesToBeBetween``."""
-    return violation_bounds(rule)
+KIND = Kind("threshold", measure="violations")
 
 
 def sql(rule: Rule, report_ids: list[int] | None = None) -> str:
