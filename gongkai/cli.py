@@ -159,8 +159,8 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     if docs.exists():
         click.echo(f"Great Expectations Data Docs: {docs}")
     click.echo("Query the warehouse (see warehouse/README.md), e.g.:")
-    click.echo(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{location}', "
-               "read_only=True).sql('FROM latest_findings WHERE status = \\'fail\\'').show()\"")
+    click.echo(f"  .venv/bin/gongkai sql --warehouse {location} "
+               "\"FROM latest_findings WHERE status = 'fail'\"")
     if published:
         con = backend.connect(read_only=True)
         try:
@@ -464,6 +464,27 @@ def export(fmt: str, warehouse_path: Path | None, out_dir: Path) -> None:
     click.echo(f"Exported from {path}:")
     for name, file, rows in written:
         click.echo(f"  {name:<18} {rows:>7} rows  {file}")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--warehouse", "warehouse_location", metavar="LOCATION",
+              help="The warehouse (default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (a header row, then the rows).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects.")
+def sql(query: str, warehouse_location: str | None, as_csv: bool, as_json: bool) -> None:
+    """Run QUERY on the warehouse, read-only, and print the result, e.g.
+    gongkai sql "FROM latest_findings WHERE status = 'fail'"."""
+    from warehouse.query import QueryError, run_query
+
+    if as_csv and as_json:
+        raise click.UsageError("--csv or --json, not both")
+    try:
+        result = run_query(query, config.warehouse_location(warehouse_location))
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.csv() if as_csv else result.json() if as_json else result.table(),
+               nl=not as_csv)
 
 
 if __name__ == "__main__":
