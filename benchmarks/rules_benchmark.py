@@ -4,7 +4,9 @@ The bundled reports (tests/fixtures/reports, tests/fixtures/real) are extracted 
 loaded ``--copies`` times into a fresh DuckDB file, each copy under other agency names (the
 copies of a series stay a series, so the cross-year rules have pairs). Then, timed once each:
 ``refresh_agencies``, ``evaluate`` (every rule: SQL in DuckDB, GX on the frames), ``store``,
-and the Data Docs build. Prints and writes benchmarks/rules_results.json.
+and the Data Docs build; then what a run costs when it evaluates only what changed
+(``expectations.incremental``): with nothing new, and with 1% new reports, as ratios against
+the full evaluation of the same run. Prints and writes benchmarks/rules_results.json.
 
     python benchmarks/rules_benchmark.py [--copies 30]
 """
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    from expectations import evaluate, store
+    from expectations import evaluate, incremental, store
     from expectations.data_docs import build_site
     from expectations.validate import Validation
     from gongkai.extract import extract_report
@@ -58,13 +60,17 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         con = warehouse.connect(Path(tmp) / "w.duckdb")
+
+        def load_copies(copies, originals=reports):
+            for i in copies:
+                for r in originals:
+                    doc = dataclasses.replace(r.document, sha256=f"{r.document.sha256}-{i}",
+                                              path=f"{r.document.path}#{i}")
+                    warehouse.load_report(con, dataclasses.replace(
+                        r, document=doc, agency=_copy_name(r.agency, i)), doc.path)
+
         t = time.perf_counter()
-        for i in range(args.copies):
-            for r in reports:
-                doc = dataclasses.replace(r.document, sha256=f"{r.document.sha256}-{i}",
-                                          path=f"{r.document.path}#{i}")
-                warehouse.load_report(con, dataclasses.replace(
-                    r, document=doc, agency=_copy_name(r.agency, i)), doc.path)
+        load_copies(range(args.copies))
         timings["load"] = time.perf_counter() - t
         counts = con.execute("SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM facts),"
                              " (SELECT count(*) FROM report_sentences)").fetchone()
@@ -81,6 +87,18 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         build_site(validation, Path(tmp) / "data_docs")
         timings["data_docs"] = time.perf_counter() - t
+
+        def incremental_run():
+            t = time.perf_counter()
+            work = incremental.plan(con)
+            incremental.store_changes(con, work, incremental.evaluate_changes(con, work))
+            return time.perf_counter() - t
+
+        timings["incremental_first_run"] = incremental_run()  # nothing recorded yet: all
+        timings["incremental_nothing_new"] = incremental_run()
+        # about 1% new: one more copy of a few reports (a new agency series)
+        load_copies([args.copies], reports[:max(1, counts[0] // 100)])
+        timings["incremental_1pct_new"] = incremental_run()
         con.close()
 
     per_rule = defaultdict(int)
@@ -95,11 +113,17 @@ def main(argv: list[str] | None = None) -> int:
         "instances_per_rule": dict(sorted(per_rule.items())),
         "seconds": {k: round(v, 2) for k, v in timings.items()},
         "evaluate_ms_per_report": round(1000 * timings["evaluate"] / counts[0], 2),
+        "incremental_vs_full": {
+            "nothing_new": round(timings["incremental_nothing_new"]
+                                 / timings["incremental_first_run"], 3),
+            "1pct_new": round(timings["incremental_1pct_new"]
+                              / timings["incremental_first_run"], 3)},
         "extraction_of_the_originals_seconds": round(extraction, 2),
     }
     RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: result[k] for k in ("reports", "facts", "rule_instances", "seconds",
-                                             "evaluate_ms_per_report")}, ensure_ascii=False))
+                                             "evaluate_ms_per_report", "incremental_vs_full")},
+                     ensure_ascii=False))
     print(f"written to {RESULTS}")
     return 0
 

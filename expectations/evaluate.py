@@ -28,7 +28,8 @@ def _number(value):
 
 def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] = RULES,
              aliases: dict[str, str] | None = None,
-             validation: Validation | None = None) -> list[Finding]:
+             validation: Validation | None = None,
+             refresh_identity: bool = True) -> list[Finding]:
     """Evaluate every rule instance of the given reports (all reports when None).
 
     ``rules``: the whole catalogue by default. Cross-year rules pair each given report with
@@ -37,9 +38,10 @@ def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] =
     ``validation``: the run's GX validation (a fresh one when None); give one that keeps its
     results (``Validation(keep_results=True)``) to build Data Docs from the same validation
     (``expectations.data_docs.build_site``): every rule is validated once.
+    ``refresh_identity``: False when the caller refreshed ``agency_identity`` already.
     One finding per instance, ordered by report, then catalogue order, then template order.
     """
-    if any(r.reads_agencies for r in rules):
+    if refresh_identity and any(r.reads_agencies for r in rules):
         refresh_agencies(con, aliases)  # who is who, and its level: from names and aliases
     validation = validation or Validation()
     labels = {rid: f"{agency or '?'} {year or '?'} #{rid}" for rid, agency, year in
@@ -122,16 +124,13 @@ def _operand_out(o: dict) -> dict:
 
 
 # rule_results' columns as store() writes them
-_RESULT_COLUMNS = ("report_id", "rule", "severity", "status", "table_name", "row_key",
-                   "column_key", "expected", "actual", "residual", "blank_involved", "message",
-                   "operands", "evaluated_at", "figure", "previous_report_id", "rule_version")
+RESULT_COLUMNS = ("report_id", "rule", "severity", "status", "table_name", "row_key",
+                  "column_key", "expected", "actual", "residual", "blank_involved", "message",
+                  "operands", "evaluated_at", "figure", "previous_report_id", "rule_version")
 
 
-def store(con, findings: list[Finding]) -> int:
-    """Write findings to ``rule_results``, replacing earlier results of the same reports (in
-    bulk: a run stores every instance of every report)."""
-    report_ids = sorted({f["report_id"] for f in findings})
-    now = datetime.now().replace(microsecond=0)
+def result_rows(findings: list[Finding], now: datetime) -> list[tuple]:
+    """``findings`` as rows of ``rule_results`` (``RESULT_COLUMNS``)."""
     rows = []
     for f in findings:
         rule = BY_ID.get(f["rule"])
@@ -143,11 +142,20 @@ def store(con, findings: list[Finding]) -> int:
                      f.get("column"), expected, actual, residual, f["blank_involved"],
                      f["message"], json.dumps(f["operands"], ensure_ascii=False), now,
                      f.get("figure"), f.get("previous_report_id"), f.get("rule_version")))
+    return rows
+
+
+def store(con, findings: list[Finding]) -> int:
+    """Write findings to ``rule_results``, replacing earlier results of the same reports (in
+    bulk: a run stores every instance of every report). A pipeline run stores only what it
+    evaluated: ``expectations.incremental.store_changes``."""
+    report_ids = sorted({f["report_id"] for f in findings})
+    rows = result_rows(findings, datetime.now().replace(microsecond=0))
     with transaction(con):
         if report_ids:
             con.execute("DELETE FROM rule_results WHERE report_id IN ("
                         + ", ".join(str(int(i)) for i in report_ids) + ")")
-        insert_rows(con, "rule_results", rows, _RESULT_COLUMNS)
+        insert_rows(con, "rule_results", rows, RESULT_COLUMNS)
     return len(rows)
 
 

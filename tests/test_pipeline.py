@@ -162,3 +162,9 @@ def test_rerun_is_idempotent(result, folder, db):
     after = query(db, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM facts), "
                       "(SELECT count(*) FROM load_errors), (SELECT count(*) FROM rule_results)")
     assert after == before
+    # nothing new: nothing evaluated, the checks still describe the whole warehouse
+    assert "Evaluating nothing new to evaluate" in again.log_lines
+    rf = {m.asset_key.to_user_string(): m for m in again.get_asset_materialization_events()}[
+        "rule_findings"].materialization.metadata
+    assert rf["evaluated_this_run"].value == 0
+    assert rf["rule_instances"].value == before[0][3]

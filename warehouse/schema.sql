@@ -101,6 +101,13 @@ ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS previous_report_id INTEGER;  -
 ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS rule_version INTEGER;
 -- where a cell is outside a PDF page's geometry (HTML, Word, spreadsheets, OCR readings): JSON
 ALTER TABLE facts ADD COLUMN IF NOT EXISTS locator JSON;
+-- the version of each rule the stored results were last evaluated at: a rule whose version
+-- changed is re-evaluated on every report, alone (expectations/incremental.py)
+CREATE TABLE IF NOT EXISTS evaluated_rules (
+    rule         VARCHAR PRIMARY KEY,
+    version      INTEGER NOT NULL,
+    evaluated_at TIMESTAMP NOT NULL
+);
 
 -- the text layer of every page, as read (PDFium), for the narrative rules and for search
 CREATE TABLE IF NOT EXISTS report_pages (
