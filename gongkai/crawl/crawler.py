@@ -282,7 +282,11 @@ class _Crawl:
             self.visit_detail(url, link, referrers[url], attachments)
 
         cap = self.settings.max_documents
-        for i, (url, (link, referrer)) in enumerate(attachments.items()):
+        items = list(attachments.items())
+        if len(items) > cap and self.con is not None:
+            # over the cap, files never stored go first: run after run, the cap moves on
+            items.sort(key=lambda item: store.current_version(self.con, item[0]) is not None)
+        for i, (url, (link, referrer)) in enumerate(items):
             if i >= cap:
                 self.over_cap(url, link, referrer, cap, len(attachments))
                 continue

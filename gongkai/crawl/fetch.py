@@ -134,7 +134,7 @@ def address_refusal(address: str) -> str | None:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped  # ::ffff:127.0.0.2 is 127.0.0.2
-    for kind in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved"):
+    for kind in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
         if getattr(ip, f"is_{kind}"):
             return f"a {kind.replace('_', '-')} address"
     if not ip.is_global:  # shared (100.64/10), documentation, 6to4 of a private address …
