@@ -132,9 +132,20 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
         f"{' and ' if sources else ''}checking {', '.join(folders)}" if folders else "")
     click.echo(f"gongkai: {job}: {what}", err=True)
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def(job).execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False,
-            asset_selection=selection)
+        import uuid
+
+        from assets.crawl import PoolWatch, free_slots_of_dead_runs, process_tags
+
+        def say(message: str) -> None:
+            click.echo(message, err=True)
+
+        # a crawl killed earlier (kill -9, OOM) must not hold its host's pool slot for ever
+        free_slots_of_dead_runs(instance, say)
+        new_run_id = str(uuid.uuid4())
+        with PoolWatch(instance, new_run_id, say):  # no silent wait; SIGTERM/SIGINT honoured
+            result = defs.resolve_job_def(job).execute_in_process(
+                run_config=run_config, instance=instance, raise_on_error=False,
+                asset_selection=selection, run_id=new_run_id, tags=process_tags())
         checks = result.get_asset_check_evaluations()
         run_id = result.run_id
 
