@@ -62,6 +62,8 @@ def build_crawl_asset(source: Source) -> dg.AssetsDefinition:
             context.log.info(f"{source.id}: {line}")
         if result.error:
             context.log.error(f"{source.id}: {result.error}")
+        if result.cap:
+            context.log.warning(f"{source.id}: {result.cap}")
         counts = result.counts()
         found = "\n".join(["| status | format | title | url |", "|---|---|---|---|"] + [
             f"| {d.status} | {d.format or d.claimed_format or '?'} | {d.title[:40]} | {d.url} |"
@@ -69,6 +71,7 @@ def build_crawl_asset(source: Source) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata={
             **counts,
             "source_error": result.error or "",
+            "documents_cap": result.cap or "",  # what limits.max_documents left for a later run
             "errors_list": dg.MetadataValue.md("\n".join(f"- {e}" for e in result.errors)
                                                or "(none)"),
             "documents": dg.MetadataValue.md(found),
