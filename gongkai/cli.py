@@ -220,8 +220,16 @@ def warehouse_summary(con, run_id: str) -> str:
                 "SELECT url, coalesce(error, 'HTTP ' || status) FROM crawl_log "
                 "WHERE run_id LIKE ? QUALIFY row_number() OVER (PARTITION BY url "
                 "ORDER BY time DESC) = 1 AND (status >= 400 OR (error IS NOT NULL "
-                "AND error NOT LIKE 'not a page%')) ORDER BY url", [f"{run_id}:%"]).fetchall()
+                "AND error NOT LIKE 'not a page%' AND error NOT LIKE 'refused: over the cap%')) "
+                "ORDER BY url", [f"{run_id}:%"]).fetchall()
             lines += [f"    ! {url}: {why}" for url, why in failed]
+            # files over limits.max_documents: counted, not listed one by one (crawl_log has each)
+            for src, left in con.execute(
+                    "SELECT source_id, count(*) FROM crawl_log WHERE run_id LIKE ? AND attempt = 0 "
+                    "AND error LIKE 'refused: over the cap%' GROUP BY ALL ORDER BY 1",
+                    [f"{run_id}:%"]).fetchall():
+                lines.append(f"    ! {src}: {left} report files over limits.max_documents, "
+                             "left for a later run (see crawl_log)")
     errors = con.execute("SELECT path, any_value(reason) FROM load_errors GROUP BY path "
                          "ORDER BY path").fetchall()
     if errors:

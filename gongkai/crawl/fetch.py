@@ -132,8 +132,15 @@ class _Refused(Exception):
 def address_refusal(address: str) -> str | None:
     """Why a resolved address must not be connected to, or None for a public address."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.2 is 127.0.0.2
+    if isinstance(ip, ipaddress.IPv6Address):
+        # ::ffff:127.0.0.2 is 127.0.0.2; 6to4 (2002:7f00:2::) and NAT64 (64:ff9b::7f00:2) carry
+        # an IPv4 address too, which is what a gateway would reach
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in ipaddress.ip_network("64:ff9b::/96"):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            why = address_refusal(str(embedded))
+            return why and f"{why} (as {ip})"
     for kind in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
         if getattr(ip, f"is_{kind}"):
             return f"a {kind.replace('_', '-')} address"

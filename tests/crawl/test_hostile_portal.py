@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from gongkai.crawl import CrawlSettings, Source, crawl, load_sources
+from gongkai.crawl.cli_support import format_result
 from gongkai.crawl.fetch import ALLOWED_HOSTS_ENV, Fetcher, address_refusal, redact_url
 from tests.crawl.conftest import new_warehouse
 from tests.crawl.hostile import SSRF_TARGETS, HostilePortal, page, ssrf_routes
@@ -58,7 +59,8 @@ def unfenced(monkeypatch):
     ("127.0.0.2", "loopback"), ("10.0.0.1", "private"), ("169.254.169.254", "link-local"),
     ("::ffff:127.0.0.2", "loopback"), ("::1", "loopback"), ("0.0.0.0", "unspecified"),
     ("224.0.0.1", "multicast"), ("fe80::1", "link-local"), ("fc00::1", "private"),
-    ("100.64.0.1", "not a public"), ("240.0.0.1", "reserved")])
+    ("100.64.0.1", "not a public"), ("240.0.0.1", "reserved"),
+    ("2002:7f00:2::", "loopback"), ("64:ff9b::a00:1", "private")])
 def test_private_addresses_are_named(address, kind):
     assert kind in address_refusal(address)
 
@@ -208,6 +210,7 @@ def test_attachments_are_capped_per_source_and_run(tmp_path):
         assert result.new == 15 and result.not_fetched == 25
         assert "40 report files found, the first 15 fetched" in result.cap
         assert result.counts()["not_fetched"] == 25
+        assert "CAPPED: 40 report files found" in format_result(result)
         # every file left is named in the log, refused before sending, with the cap in words
         capped = con.execute("SELECT count(*) FROM crawl_log WHERE attempt = 0 AND error LIKE "
                              "'refused: over the cap of 15 report files%'").fetchone()[0]
