@@ -246,8 +246,12 @@ class PoolWatch:
             except Exception:  # the instance's storage busy or closing: look again
                 waiting = []
             if signum is not None and (waiting or time.monotonic() - interrupted_at > self.grace):
-                self._end(signum, waiting)
-                return
+                # waiting for a slot, Dagster only noted the signal; past the grace, a step that
+                # did not stop is stopped here. A run that ended by itself is left to end.
+                run = self.instance.get_run_by_id(self.run_id)
+                if waiting or run is None or not run.is_finished:
+                    self._end(signum, waiting)
+                    return
             for pool, holders in waiting:
                 for holder in holders:
                     if (pool, holder) not in self.told:

@@ -138,3 +138,30 @@ def test_a_crawl_waiting_for_a_pool_slot_says_so_and_honours_sigterm(tmp_path):
                     except subprocess.TimeoutExpired:
                         os.killpg(proc.pid, signal.SIGKILL)
     assert first.returncode == 0, first_log.read_text()[-3000:]
+
+
+def test_sigterm_mid_crawl_ends_the_run_and_frees_the_slot(tmp_path):
+    release, entered = threading.Event(), threading.Event()
+    routes = {"/robots.txt": (404, {}, b""), "/ndbg.html": _hanging_list(release, entered)}
+    with HostilePortal(routes) as portal:
+        sources = _sources(tmp_path, portal.base_url)
+        first, first_log = _start(tmp_path, sources, "first.log")
+        try:
+            _wait(entered, first, 240, "first crawl reaching the portal", first_log)
+            first.send_signal(signal.SIGTERM)  # while the crawl step is reading the list page
+            rc = first.wait(60)
+        finally:
+            if first.poll() is None:
+                os.killpg(first.pid, signal.SIGKILL)
+        assert rc != 0, first_log.read_text()[-3000:]
+        assert "interrupted by SIGTERM" in first_log.read_text()
+        entered.clear()
+        release.set()
+        second, second_log = _start(tmp_path, sources, "second.log")
+        try:
+            rc = second.wait(300)
+        except subprocess.TimeoutExpired:
+            os.killpg(second.pid, signal.SIGKILL)
+            pytest.fail("the second crawl hung:\n" + second_log.read_text()[-3000:])
+    assert rc == 0, second_log.read_text()[-3000:]
+    assert "waiting for pool slot" not in second_log.read_text()
