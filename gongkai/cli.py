@@ -87,10 +87,15 @@ def ui(port: int) -> None:
               help="Check the PDFs of this folder instead of crawling (repeatable).")
 @click.option("--warehouse", "warehouse_path", type=click.Path(dir_okay=False, path_type=Path),
               help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb.")
+@click.option("--sources", "sources_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The portals file. Default: $GONGKAI_SOURCES, else pipelines/sources.yaml.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's step log.")
 def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Path | None,
-        verbose: bool) -> None:
+        verbose: bool, sources_path: Path | None = None) -> None:
     """Crawl, extract, check and publish through Dagster, then summarise the warehouse."""
+    if sources_path is not None:
+        # the code location builds one crawl asset per portal of this file when imported
+        os.environ["GONGKAI_SOURCES"] = str(sources_path.expanduser().resolve())
     home = _dagster_home()
 
     import dagster as dg
@@ -108,7 +113,7 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     known = load_sources()
     unknown = [s for s in sources if s not in known]
     if unknown:
-        raise click.UsageError(f"no source {', '.join(unknown)} in pipelines/sources.yaml "
+        raise click.UsageError(f"no source {', '.join(unknown)} in {config.sources_file()} "
                                f"(known: {', '.join(known)})")
     job = "crawl_and_check_job" if sources else "check_reports_job"
     crawl_keys = [a.key for a in CRAWL_ASSETS if a.metadata_by_key[a.key]["source"] in sources]
@@ -127,9 +132,20 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
         f"{' and ' if sources else ''}checking {', '.join(folders)}" if folders else "")
     click.echo(f"gongkai: {job}: {what}", err=True)
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def(job).execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False,
-            asset_selection=selection)
+        import uuid
+
+        from assets.crawl import PoolWatch, free_slots_of_dead_runs, process_tags
+
+        def say(message: str) -> None:
+            click.echo(message, err=True)
+
+        # a crawl killed earlier (kill -9, OOM) must not hold its host's pool slot for ever
+        free_slots_of_dead_runs(instance, say)
+        new_run_id = str(uuid.uuid4())
+        with PoolWatch(instance, new_run_id, say):  # no silent wait; SIGTERM/SIGINT honoured
+            result = defs.resolve_job_def(job).execute_in_process(
+                run_config=run_config, instance=instance, raise_on_error=False,
+                asset_selection=selection, run_id=new_run_id, tags=process_tags())
         checks = result.get_asset_check_evaluations()
         run_id = result.run_id
 
@@ -204,8 +220,16 @@ def warehouse_summary(con, run_id: str) -> str:
                 "SELECT url, coalesce(error, 'HTTP ' || status) FROM crawl_log "
                 "WHERE run_id LIKE ? QUALIFY row_number() OVER (PARTITION BY url "
                 "ORDER BY time DESC) = 1 AND (status >= 400 OR (error IS NOT NULL "
-                "AND error NOT LIKE 'not a page%')) ORDER BY url", [f"{run_id}:%"]).fetchall()
+                "AND error NOT LIKE 'not a page%' AND error NOT LIKE 'refused: over the cap%')) "
+                "ORDER BY url", [f"{run_id}:%"]).fetchall()
             lines += [f"    ! {url}: {why}" for url, why in failed]
+            # files over limits.max_documents: counted, not listed one by one (crawl_log has each)
+            for src, left in con.execute(
+                    "SELECT source_id, count(*) FROM crawl_log WHERE run_id LIKE ? AND attempt = 0 "
+                    "AND error LIKE 'refused: over the cap%' GROUP BY ALL ORDER BY 1",
+                    [f"{run_id}:%"]).fetchall():
+                lines.append(f"    ! {src}: {left} report files over limits.max_documents, "
+                             "left for a later run (see crawl_log)")
     errors = con.execute("SELECT path, any_value(reason) FROM load_errors GROUP BY path "
                          "ORDER BY path").fetchall()
     if errors:
@@ -239,19 +263,22 @@ def failures_by_rule(con) -> str:
               help="List what would be fetched: list and detail pages are read, report files "
                    "are not downloaded, nothing is stored.")
 @click.option("--warehouse", "warehouse_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sources", "sources_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The portals file. Default: $GONGKAI_SOURCES, else pipelines/sources.yaml.")
 @click.pass_context
-def crawl(ctx: click.Context, source_id: str, dry_run: bool, warehouse_path: Path | None) -> None:
+def crawl(ctx: click.Context, source_id: str, dry_run: bool, warehouse_path: Path | None,
+          sources_path: Path | None = None) -> None:
     """Crawl one portal: with --dry-run, show what would be fetched; without, run it through
     the whole pipeline (as `gongkai run --source ID`)."""
     if not dry_run:
         ctx.invoke(run, sources=(source_id,), reports=(), warehouse_path=warehouse_path,
-                   verbose=False)
+                   verbose=False, sources_path=sources_path)
         return
     from gongkai.crawl import SourceError
     from gongkai.crawl.cli_support import run_for_cli
 
     try:
-        result, text = run_for_cli(source_id, dry_run=True)
+        result, text = run_for_cli(source_id, dry_run=True, sources_path=sources_path)
     except SourceError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(text)

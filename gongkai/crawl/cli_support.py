@@ -19,6 +19,8 @@ def format_result(result: CrawlResult, verbose: bool = False) -> str:
     if result.error:
         lines.append(f"  SOURCE FAILED: {result.error.splitlines()[0]}")
     lines.append(f"  reports found: {result.documents_found}")
+    if result.cap:
+        lines.append(f"  CAPPED: {result.cap}")
     for d in result.documents:
         mark = _MARK.get(d.status, d.status)
         fmt = d.format or d.claimed_format or "?"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import traceback
 import uuid
 from collections import deque
@@ -17,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from gongkai.crawl import discover, store
-from gongkai.crawl.fetch import CrawlSettings, Fetched, Fetcher
+from gongkai.crawl.fetch import CrawlSettings, Fetched, Fetcher, redact_url
 from gongkai.crawl.formats import claimed_format, sniff_format
 from gongkai.crawl.sources import Source
 
@@ -40,6 +41,13 @@ class FoundDocument:
     error: str | None = None
     final_url: str | None = None   # after redirects, when different
 
+    def __post_init__(self) -> None:
+        # a password in a link is never kept or shown (the request itself still carries it)
+        self.url, self.referrer = redact_url(self.url), redact_url(self.referrer)
+
+    def __setattr__(self, name, value) -> None:
+        super().__setattr__(name, redact_url(value) if name == "final_url" else value)
+
 
 @dataclass
 class CrawlResult:
@@ -54,6 +62,8 @@ class CrawlResult:
     errors: list[str] = field(default_factory=list)  # "url: what went wrong", one per failure
     error: str | None = None       # the source as a whole failed (no list page reachable, a bug)
     requests: int = 0              # requests actually sent
+    not_fetched: int = 0           # report files over max_documents, left for a later run
+    cap: str | None = None         # what max_documents cut, in words
 
     def _count(self, status: str) -> int:
         return sum(1 for d in self.documents if d.status == status)
@@ -86,7 +96,8 @@ class CrawlResult:
         """The per-source metadata a Dagster asset shows."""
         return {"pages_seen": self.pages_seen, "documents_found": self.documents_found,
                 "new": self.new, "changed": self.changed, "unchanged": self.unchanged,
-                "errors": self.error_count, "requests": self.requests}
+                "errors": self.error_count, "requests": self.requests,
+                "not_fetched": self.not_fetched}
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -108,6 +119,11 @@ class _Crawl:
         self.con = con
         self.dry_run = dry_run
         self.settings = settings.with_overrides(**source.limits)
+        # the hosts this source names itself: the only ones that may be on a private network
+        named = {urlsplit(u).hostname or "" for u in source.list_urls} | {
+            (urlsplit(h if "//" in h else f"//{h}").hostname or "") for h in source.hints.get("page_hosts", [])}
+        self.settings = self.settings.with_overrides(
+            trusted_hosts=(self.settings.trusted_hosts | {h for h in named if h}))
         self.store = store.ContentStore(store_dir) if store_dir is not None else None
         self.hints = source.hints
         self.result = CrawlResult(source.id, run_id, dry_run, store.utcnow())
@@ -131,7 +147,7 @@ class _Crawl:
         self._pending_log.clear()
 
     def fail(self, url: str, message: str) -> None:
-        self.result.errors.append(f"{url}: {message}")
+        self.result.errors.append(f"{redact_url(url)}: {message}")
         self.last_failure = message
 
     # --- pages --------------------------------------------------------------------------
@@ -166,7 +182,7 @@ class _Crawl:
         text, _ = discover.decode_html(body, fetched.headers.get("content-type"))
         doc = discover.parse_html(text, fetched.final_url)
         self.result.pages_seen += 1
-        self.result.pages.append(url)
+        self.result.pages.append(redact_url(url))
         return doc, text, body, fetched
 
     def keep_page(self, url: str, body: bytes, fetched: Fetched, role: str, title: str | None,
@@ -265,9 +281,33 @@ class _Crawl:
                 continue
             self.visit_detail(url, link, referrers[url], attachments)
 
-        for url, (link, referrer) in attachments.items():
+        cap = self.settings.max_documents
+        items = list(attachments.items())
+        if len(items) > cap and self.con is not None:
+            # over the cap, files never stored go first: run after run, the cap moves on
+            items.sort(key=lambda item: store.current_version(self.con, item[0]) is not None)
+        for i, (url, (link, referrer)) in enumerate(items):
+            if i >= cap:
+                self.over_cap(url, link, referrer, cap, len(attachments))
+                continue
             self.fetch_attachment(url, link, referrer)
         return self.result
+
+    def over_cap(self, url: str, link: discover.Link, referrer: str, cap: int, found: int) -> None:
+        """A report file beyond ``max_documents``: not requested this run, but logged (attempt 0,
+        the cap in words) so the run's log names every file it left; what was fetched stays."""
+        reason = (f"refused: over the cap of {cap} report files per run (limits.max_documents); "
+                  "left for a later run")
+        if self.result.cap is None:
+            self.result.cap = (f"{found} report files found, the first {cap} fetched "
+                               f"(limits.max_documents); {found - cap} left for a later run")
+            self.result.errors.append(f"{redact_url(self.source.list_urls[0])}: {self.result.cap}")
+        self.result.not_fetched += 1
+        self._pending_log.append({"time": time.time(), "url": url, "method": "GET", "status": None,
+                                  "duration_ms": 0.0, "bytes": 0, "error": reason,
+                                  "from_cache": False, "attempt": 0, "role": "report",
+                                  "conditional": False})
+        self.flush_log()
 
     def visit_detail(self, url: str, link: discover.Link, referrer: str,
                      attachments: dict[str, tuple[discover.Link, str]]) -> None:

@@ -1,4 +1,5 @@
-"""The sources registry: ``pipelines/sources.yaml``, one entry per portal column."""
+"""The sources registry: ``pipelines/sources.yaml`` (or the user's own file, ``$GONGKAI_SOURCES``
+or ``gongkai run --sources FILE``), one entry per portal column."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from gongkai.config import DEFAULT_SOURCES  # the bundled portals file
+from gongkai import config
 
 LEVELS = ("national", "province", "city", "county", "township", "department")
 HINT_KEYS = ("link_pattern", "title_pattern", "pagination_pattern", "content_selector",
              "list_selector", "page_hosts")
 LIMIT_KEYS = ("delay", "timeout", "max_seconds", "max_bytes", "max_retries", "max_list_pages",
-              "max_detail_pages")
+              "max_detail_pages", "max_documents")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -95,9 +96,12 @@ def _check(entry: dict, index: int) -> Source:
 
 
 def load_sources(path: str | Path | None = None, **placeholders: str) -> dict[str, Source]:
-    """All sources by id, validated. ``placeholders`` fill e.g. ``{demo}`` in list URLs; entries
+    """All sources by id, validated, from ``path`` (default: ``$GONGKAI_SOURCES``, else the
+    bundled ``pipelines/sources.yaml``). ``placeholders`` fill e.g. ``{demo}`` in list URLs; entries
     whose placeholders are not given are returned unfilled (see ``Source.with_placeholders``)."""
-    path = Path(path) if path else DEFAULT_SOURCES
+    path = config.sources_file(path)
+    if not path.is_file():
+        raise SourceError(f"sources file {path} does not exist (set $GONGKAI_SOURCES or --sources FILE)")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     entries = data.get("sources") if isinstance(data, dict) else None
     if not isinstance(entries, list):

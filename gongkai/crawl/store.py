@@ -21,6 +21,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from gongkai.crawl.fetch import redact_url
 from gongkai.crawl.formats import extension_for
 
 
@@ -66,6 +67,7 @@ def record_document(con, sha: str, size: int, content_type: str | None, fmt: str
 
 
 def current_version(con, url: str) -> dict | None:
+    url = redact_url(url)
     row = con.execute(
         "SELECT u.sha256, u.etag, u.last_modified, d.path, d.format, u.role, u.problem FROM crawl_urls u "
         "JOIN crawl_documents d USING (sha256) WHERE u.url = ? AND u.is_current", [url]).fetchone()
@@ -79,7 +81,9 @@ def record_url_version(con, *, url: str, sha: str, source_id: str, role: str, ti
                        http_status: int | None, etag: str | None, last_modified: str | None,
                        now: datetime) -> str:
     """Record that ``url`` serves ``sha`` now. Returns 'new' (URL never seen), 'changed' (URL
-    served other bytes until now) or 'unchanged'. Older versions stay, with is_current false."""
+    served other bytes until now) or 'unchanged'. Older versions stay, with is_current false.
+    A URL's password is not stored (``user:***@``), here nor in the log."""
+    url, referrer = redact_url(url), redact_url(referrer)
     current = con.execute("SELECT sha256 FROM crawl_urls WHERE url = ? AND is_current", [url]).fetchone()
     if current and current[0] == sha:
         con.execute(
@@ -106,6 +110,7 @@ def record_url_version(con, *, url: str, sha: str, source_id: str, role: str, ti
 
 def touch_url(con, url: str, http_status: int, now: datetime) -> None:
     """A 304: the current version is still current; only last_seen moves."""
+    url = redact_url(url)
     con.execute("UPDATE crawl_urls SET last_seen = ? WHERE url = ? AND is_current", [now, url])
     con.execute("UPDATE crawl_documents SET last_seen = ? WHERE sha256 IN "
                 "(SELECT sha256 FROM crawl_urls WHERE url = ? AND is_current)", [now, url])
@@ -114,8 +119,8 @@ def touch_url(con, url: str, http_status: int, now: datetime) -> None:
 def log_request(con, run_id: str, source_id: str, entry: dict) -> None:
     con.execute(
         "INSERT INTO crawl_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [datetime.fromtimestamp(entry["time"], timezone.utc), run_id, source_id, entry["url"],
-         entry["method"], entry.get("role"), entry.get("attempt"), entry.get("conditional"),
+        [datetime.fromtimestamp(entry["time"], timezone.utc), run_id, source_id,
+         redact_url(entry["url"]), entry["method"], entry.get("role"), entry.get("attempt"), entry.get("conditional"),
          entry.get("status"), entry.get("duration_ms"), entry.get("bytes"), entry.get("error"),
          entry.get("from_cache")])
 
