@@ -11,6 +11,8 @@ here, when asked, never at import (a test or the CLI may set it first).
 | ``GONGKAI_REPORTS`` | report folders (``os.pathsep``-separated) of ``check_reports_job`` | none |
 | ``GONGKAI_SOURCES`` | the portals file | ``pipelines/sources.yaml`` |
 | ``GONGKAI_ALIASES`` | the agency alias table | ``pipelines/agency_aliases.csv`` |
+| ``GONGKAI_CRAWL_CONTACT`` | the URL in the crawler's User-Agent | the project's page |
+| ``GONGKAI_CRAWL_ALLOWED_HOSTS`` | the only hosts a crawl may reach (comma-separated) | any |
 | ``DAGSTER_HOME`` | the Dagster instance of ``gongkai run`` / ``gongkai ui`` | ``.dagster_home`` |
 """
 
@@ -82,3 +84,21 @@ def dagster_home() -> Path:
         home = str(DEFAULT_DAGSTER_HOME)
         os.environ["DAGSTER_HOME"] = home
     return Path(home)
+
+
+CRAWL_ALLOWED_HOSTS = "GONGKAI_CRAWL_ALLOWED_HOSTS"
+DEFAULT_CRAWL_CONTACT = "https://github.com/gongkai/gongkai"
+
+
+def crawl_contact() -> str:
+    """The URL the crawler's User-Agent names, for portal operators to reach us."""
+    return _env("GONGKAI_CRAWL_CONTACT") or DEFAULT_CRAWL_CONTACT
+
+
+def crawl_allowed_hosts() -> frozenset[str] | None:
+    """``$GONGKAI_CRAWL_ALLOWED_HOSTS`` as lower-case host names; None when unset (any host;
+    the tests set it to 127.0.0.1)."""
+    env = (_env(CRAWL_ALLOWED_HOSTS) or "").strip()
+    if not env:
+        return None
+    return frozenset(h.strip().lower() for h in env.split(",") if h.strip())

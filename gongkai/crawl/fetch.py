@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
-import os
 import socket
 import random
 import threading
@@ -34,12 +33,13 @@ from protego import Protego
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from gongkai import config
 from gongkai.crawl.formats import claimed_format
 
-CONTACT_URL = os.environ.get("GONGKAI_CRAWL_CONTACT", "https://github.com/gongkai/gongkai")
+CONTACT_URL = config.crawl_contact()
 USER_AGENT = f"gongkai-crawler/0.1 (+{CONTACT_URL}; government information disclosure reports archive)"
 ROBOTS_AGENT = "gongkai-crawler"
-ALLOWED_HOSTS_ENV = "GONGKAI_CRAWL_ALLOWED_HOSTS"  # comma-separated; tests set it to 127.0.0.1
+ALLOWED_HOSTS_ENV = config.CRAWL_ALLOWED_HOSTS  # comma-separated; tests set it to 127.0.0.1
 
 
 @dataclass(frozen=True)
@@ -74,18 +74,13 @@ class CrawlSettings:
         address may be private."""
         allowed = self.allowed_hosts
         if allowed is None:
-            env = os.environ.get(ALLOWED_HOSTS_ENV, "").strip()
-            allowed = frozenset(h.strip().lower() for h in env.split(",") if h.strip())
+            allowed = config.crawl_allowed_hosts() or frozenset()
         return frozenset(self.trusted_hosts) | allowed
 
     def host_allowed(self, host: str) -> bool:
-        allowed = self.allowed_hosts
-        if allowed is None:
-            env = os.environ.get(ALLOWED_HOSTS_ENV, "").strip()
-            if not env:
-                return True
-            allowed = frozenset(h.strip().lower() for h in env.split(",") if h.strip())
-        return host.lower() in allowed
+        allowed = self.allowed_hosts if self.allowed_hosts is not None \
+            else config.crawl_allowed_hosts()
+        return allowed is None or host.lower() in allowed
 
 
 @dataclass
