@@ -87,9 +87,12 @@ def ui(port: int) -> None:
               help="Check the PDFs of this folder instead of crawling (repeatable).")
 @click.option("--warehouse", "warehouse_path", type=click.Path(dir_okay=False, path_type=Path),
               help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb.")
+@click.option("--retry-failed", is_flag=True,
+              help="Read again every document recorded in load_errors (by default only those "
+                   "that failed under another reader version are).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's step log.")
 def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Path | None,
-        verbose: bool) -> None:
+        verbose: bool, retry_failed: bool = False) -> None:
     """Crawl, extract, check and publish through Dagster, then summarise the warehouse."""
     home = _dagster_home()
 
@@ -119,7 +122,7 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     run_config = {
         "resources": {
             "warehouse": {"config": {"path": wpath}},
-            "reports": {"config": {"folders": folders}},
+            "reports": {"config": {"folders": folders, "retry_failed": retry_failed}},
         },
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "WARNING"}}},
     }
@@ -282,9 +285,12 @@ def _finding_json(f: dict, documents: dict[int, dict] | None = None) -> dict:
 def report_json(report, findings: list[dict], documents: dict[int, dict] | None = None) -> dict:
     """``documents``: report_id -> {"path", "year"} of the other reports checked with it (what
     a cross-year finding's ``previous`` names)."""
+    from gongkai.extract.intake import display_name
+
     d = report.document
     return {
-        "document": {"path": d.path, "sha256": d.sha256, "pages": d.pages, "kind": d.kind},
+        "document": {"path": display_name(d.path), "sha256": d.sha256, "pages": d.pages,
+                     "kind": d.kind},
         "agency": report.agency,
         "year": report.year,
         "template": report.template,
@@ -301,8 +307,10 @@ def _num(x) -> str:
 def report_text(report, findings: list[dict], documents: dict[int, dict] | None = None) -> str:
     from expectations.evaluate import instance_name
 
+    from gongkai.extract.intake import display_name
+
     d = report.document
-    lines = [f"{d.path}",
+    lines = [f"{display_name(d.path)}",
              f"  agency: {report.agency or '(not found)'}   year: {report.year or '(not found)'}"
              f"   template: {report.template or '(not recognised)'}",
              f"  {d.pages} page(s), {len(report.facts)} facts read"]
@@ -370,7 +378,10 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
     # checked together: reports of one agency in consecutive years meet the cross-year rules
     order = sorted(reports)
     checked = dict(zip(order, check_reports([reports[i] for i in order]))) if order else {}
-    documents = {f["report_id"]: {"path": reports[i].document.path, "year": reports[i].year}
+    from gongkai.extract.intake import display_name
+
+    documents = {f["report_id"]: {"path": display_name(reports[i].document.path),
+                                  "year": reports[i].year}
                  for i in order for f in checked[i][:1]}
     for n, i in enumerate(order):
         report, findings = reports[i], checked[i]
@@ -421,22 +432,28 @@ def _html_paths(files: tuple[Path, ...], out: Path) -> list[Path]:
 
 
 def _sha256(path: Path) -> str | None:
-    from gongkai.extract.document import sha256_of
+    """The file's sha256; None for one that cannot be read or is no regular file (a FIFO
+    would block the hashing for ever)."""
+    from gongkai.extract.intake import regular_file, sha256_of
+    from gongkai.model import UnreadableDocument
 
     try:
-        return sha256_of(path)
-    except OSError:
+        return sha256_of(regular_file(path))
+    except (UnreadableDocument, OSError):
         return None
 
 
 def _unreadable(path: Path, reason: str, as_json: bool) -> None:
-    click.echo(f"gongkai check: cannot read {path}: {reason}", err=True)
+    from gongkai.extract.intake import display_name
+
+    click.echo(f"gongkai check: cannot read {display_name(path)}: {display_name(reason)}",
+               err=True)
     if as_json:
         click.echo(json.dumps({
-            "document": {"path": str(path), "sha256": _sha256(path), "pages": None,
+            "document": {"path": display_name(path), "sha256": _sha256(path), "pages": None,
                          "kind": None},
             "agency": None, "year": None, "template": None, "facts": [], "findings": [],
-            "error": reason,
+            "error": display_name(reason),
         }, ensure_ascii=False))
 
 

@@ -11,6 +11,8 @@ here, when asked, never at import (a test or the CLI may set it first).
 | ``GONGKAI_REPORTS`` | report folders (``os.pathsep``-separated) of ``check_reports_job`` | none |
 | ``GONGKAI_SOURCES`` | the portals file | ``pipelines/sources.yaml`` |
 | ``GONGKAI_ALIASES`` | the agency alias table | ``pipelines/agency_aliases.csv`` |
+| ``GONGKAI_DOCUMENT_MEMORY_MB`` | memory one document may take to read (its worker's address space) | 1024 |
+| ``GONGKAI_DOCUMENT_SECONDS`` | time one document may take to read | 300 |
 | ``DAGSTER_HOME`` | the Dagster instance of ``gongkai run`` / ``gongkai ui`` | ``.dagster_home`` |
 """
 
@@ -39,6 +41,18 @@ def _path(value: str | os.PathLike) -> Path:
 
 def _env(name: str) -> str | None:
     return os.environ.get(name) or None
+
+
+DEFAULT_DOCUMENT_MEMORY_MB = 1024
+DEFAULT_DOCUMENT_SECONDS = 300.0
+
+
+def document_limits() -> tuple[int, float]:
+    """(bytes, seconds) one document may take to read: ``$GONGKAI_DOCUMENT_MEMORY_MB`` and
+    ``$GONGKAI_DOCUMENT_SECONDS`` or the defaults (0: no limit)."""
+    memory = int(_env("GONGKAI_DOCUMENT_MEMORY_MB") or DEFAULT_DOCUMENT_MEMORY_MB)
+    seconds = float(_env("GONGKAI_DOCUMENT_SECONDS") or DEFAULT_DOCUMENT_SECONDS)
+    return memory << 20, seconds
 
 
 def warehouse_location(value: str | os.PathLike | None = None) -> str:

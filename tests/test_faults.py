@@ -133,3 +133,183 @@ def test_owner_password_pdfs_are_read(faults, permissions):
     assert opened.layout_path != str(pdf)
     opened.close()
     assert not Path(opened.layout_path).exists()
+
+
+# --- 4. failures are not permanent -----------------------------------------------------------
+
+def test_failures_are_retried_under_a_new_reader_version(tmp_path):
+    from gongkai.extract import extract_report
+    from gongkai.extract.intake import Extraction, reader_version, sha256_of
+    from warehouse import store
+
+    version = reader_version()
+    assert version.startswith("gongkai ") and "; pdf " in version
+    con = store.connect(tmp_path / "w.duckdb")
+    try:
+        store.record_load_error(con, "/r/old.pdf", "extraction failed: a bug of ours", "aa" * 32,
+                                reader_version="gongkai 0.0.9; intake 1; pdf 1")
+        store.record_load_error(con, "/r/now.pdf", "not a PDF", "bb" * 32)
+        assert con.execute("SELECT reader_version FROM load_errors WHERE path = '/r/now.pdf'"
+                           ).fetchone()[0] == version
+        settled = store.settled_documents(con)
+        assert "bb" * 32 in settled and "aa" * 32 not in settled  # older reader: retried
+        assert store.settled_documents(con, retry_failed=True) == set()  # on demand: all
+        # the same failure again: one row, brought up to the current version
+        store.record_load_error(con, "/r/old.pdf", "extraction failed: a bug of ours", "aa" * 32)
+        assert con.execute("SELECT count(*), any_value(reader_version) FROM load_errors "
+                           "WHERE path = '/r/old.pdf'").fetchone() == (1, version)
+        # read at last (the bug fixed): the failure is history
+        report = extract_report(F.GULOU)
+        store.record_load_error(con, str(F.GULOU), "extraction failed: old", sha256_of(F.GULOU),
+                                reader_version="gongkai 0.0.9; intake 1; pdf 1")
+        assert sha256_of(F.GULOU) not in store.settled_documents(con)
+        store.load_extraction(con, Extraction(reports=[report]))
+        assert con.execute("SELECT count(*) FROM load_errors WHERE sha256 = ?",
+                           [sha256_of(F.GULOU)]).fetchone()[0] == 0
+        assert sha256_of(F.GULOU) in store.settled_documents(con)
+    finally:
+        con.close()
+
+
+def test_retry_failed_resource_reads_failed_documents_again(tmp_path):
+    import dagster as dg
+
+    from assets import documents
+    from assets.resources import CrawlResource, ReportFolderResource, WarehouseResource
+    from gongkai.extract.intake import sha256_of
+    from tests.samples import write_not_a_pdf
+    from warehouse import store
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    bad = write_not_a_pdf(folder / "error-page.pdf")
+    db = tmp_path / "w.duckdb"
+    con = store.connect(db)
+    store.record_load_error(con, str(bad), "not a PDF", sha256_of(bad))
+    con.close()
+
+    def listed(retry: bool) -> list[dict]:
+        result = dg.materialize(
+            [documents.report_documents], instance=dg.DagsterInstance.ephemeral(),
+            resources={"warehouse": WarehouseResource(path=str(db)),
+                       "reports": ReportFolderResource(folders=[str(folder)],
+                                                       retry_failed=retry),
+                       "crawl": CrawlResource(store_dir=str(tmp_path / "store"))})
+        return result.output_for_node("report_documents")
+
+    assert [d["settled"] for d in listed(False)] == [True]
+    assert [d["settled"] for d in listed(True)] == [False]
+
+
+# --- 7. a name that is not UTF-8 ------------------------------------------------------------
+
+NON_UTF8 = "示例报告-".encode() + b"\xb1\xa8\xb8\xe6-2023.pdf"  # GBK bytes in a UTF-8 folder
+
+
+def _non_utf8_copy(folder) -> str:
+    import os
+
+    folder = os.fsencode(str(folder))
+    target = os.path.join(folder, NON_UTF8)
+    with open(target, "wb") as fh:
+        fh.write(F.GULOU.read_bytes())
+    return os.fsdecode(target)
+
+
+def test_non_utf8_names_are_stored_losslessly(tmp_path):
+    import os
+
+    from gongkai.extract import extract_report
+    from gongkai.extract.intake import Extraction, display_name, list_documents, name_bytes
+    from warehouse import store
+
+    path = _non_utf8_copy(tmp_path)
+    (docs, _notes) = list_documents([tmp_path])
+    assert [d["path"] for d in docs] == [path] and docs[0]["sha256"]
+    shown = display_name(path)
+    assert "\\xb1\\xa8" in shown and shown.endswith("-2023.pdf")
+    assert bytes.fromhex(name_bytes(path)) == os.fsencode(path)
+    report = extract_report(path)
+    con = store.connect(tmp_path / "w.duckdb")
+    try:
+        result = store.load_extraction(con, Extraction(
+            reports=[report], unreadable=[{"path": path + ".bad", "sha256": None,
+                                           "reason": f"cannot be read: {path}"}]))
+        assert [r["status"] for r in result["loaded"]] == ["loaded"]
+        source, raw = con.execute("SELECT source, source_bytes FROM documents").fetchone()
+        assert source == shown and bytes.fromhex(raw) == os.fsencode(path)
+        error_path, error_bytes, reason = con.execute(
+            "SELECT path, path_bytes, reason FROM load_errors").fetchone()
+        assert error_path == shown + ".bad" and bytes.fromhex(error_bytes) == \
+            os.fsencode(path + ".bad")
+        assert shown in reason
+    finally:
+        con.close()
+
+
+def _gongkai(*args, timeout=300, **kw):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "gongkai.cli", *args], capture_output=True,
+                          timeout=timeout, **kw)
+
+
+def test_check_reads_a_non_utf8_name(tmp_path):
+    path = _non_utf8_copy(tmp_path)
+    for args in ((), ("--json",)):
+        proc = _gongkai("check", *args, path)
+        assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+        out = proc.stdout.decode("utf-8")  # valid UTF-8, the name escaped
+        assert ("示例报告-\\xb1\\xa8\\xb8\\xe6-2023.pdf" if not args
+                else "示例报告-\\\\xb1\\\\xa8") in out
+        assert "Traceback" not in proc.stderr.decode("utf-8")
+    record = json.loads(_gongkai("check", "--json", path).stdout)
+    assert record["document"]["path"].endswith("示例报告-\\xb1\\xa8\\xb8\\xe6-2023.pdf")
+    assert len(record["facts"]) == 200
+
+
+# --- 8. a bound on every document's memory and time ------------------------------------------
+
+def test_a_document_inflating_past_the_memory_limit_is_recorded_and_the_run_goes_on(faults):
+    from gongkai.extract.bounded import Limits
+    from gongkai.extract.intake import extract_documents
+
+    bomb = F.inflating_stream(faults, size=1536 << 20)  # 1.5 GiB inflated, ~1.5 MiB on disk
+    assert bomb.stat().st_size < 4 << 20
+    docs = [{"path": str(bomb), "sha256": "bomb"},
+            {"path": str(F.GULOU), "sha256": "good"}]
+    out = extract_documents(docs, limits=Limits(memory_bytes=1 << 30, seconds=120))
+    assert [len(r.facts) for r in out.reports] == [200]
+    [failed] = out.unreadable
+    assert failed["path"] == str(bomb)
+    assert "memory limit of 1 GiB per document" in failed["reason"], failed["reason"]
+
+
+def test_a_document_over_the_time_limit_is_recorded(faults):
+    from gongkai.extract.bounded import Limits
+    from gongkai.extract.intake import extract_documents
+
+    prose = F.text_report(faults)
+    docs = [{"path": str(F.GULOU), "sha256": "slow"}, {"path": str(prose), "sha256": "quick"}]
+    out = extract_documents(docs, limits=Limits(memory_bytes=1 << 30, seconds=0.3))
+    assert out.unreadable[0]["path"] == str(F.GULOU)
+    assert "time limit" in out.unreadable[0]["reason"] and "0.3 s" in out.unreadable[0]["reason"]
+
+
+# --- 9. a FIFO is refused at once -------------------------------------------------------------
+
+def test_check_json_on_a_fifo_returns_at_once(tmp_path):
+    import os
+    import time
+
+    fifo = tmp_path / "report.pdf"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    proc = _gongkai("check", "--json", str(fifo), timeout=120)
+    assert time.monotonic() - started < 60
+    assert proc.returncode == 1
+    record = json.loads(proc.stdout)
+    assert record["document"]["sha256"] is None
+    assert "not a file (a FIFO)" in record["error"]
+    assert "not a file (a FIFO)" in proc.stderr.decode()

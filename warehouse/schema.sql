@@ -102,6 +102,13 @@ ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS rule_version INTEGER;
 -- where a cell is outside a PDF page's geometry (HTML, Word, spreadsheets, OCR readings): JSON
 ALTER TABLE facts ADD COLUMN IF NOT EXISTS locator JSON;
 
+-- issue 14: which reader failed (gongkai.extract.intake.reader_version): a document failed
+-- under another version is tried again; the original bytes of a path that is not UTF-8 (hex;
+-- ``path`` then holds its escaped display form)
+ALTER TABLE load_errors ADD COLUMN IF NOT EXISTS reader_version VARCHAR;
+ALTER TABLE load_errors ADD COLUMN IF NOT EXISTS path_bytes VARCHAR;
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS source_bytes VARCHAR;
+
 -- the text layer of every page, as read (PDFium), for the narrative rules and for search
 CREATE TABLE IF NOT EXISTS report_pages (
     report_id INTEGER NOT NULL,

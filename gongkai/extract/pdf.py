@@ -11,6 +11,10 @@ from gongkai.extract.grid import read_grids
 from gongkai.extract.tables import table_pages
 from gongkai.model import Report
 
+# raised whenever the reader may now read a PDF it failed on (or read it otherwise): load
+# errors of older versions are retried (intake.reader_version). 2: owner-password-only PDFs
+READER_VERSION = 2
+
 
 def read_pdf(path: str | Path) -> Report:
     """Extract one report. Raises UnreadableDocument for a file that cannot be read at all;
