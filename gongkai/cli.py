@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -129,14 +130,16 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     what = (f"crawling {', '.join(sources)}" if sources else "") + (
         f"{' and ' if sources else ''}checking {', '.join(folders)}" if folders else "")
     click.echo(f"gongkai: {job}: {what}", err=True)
-    with dg.DagsterInstance.get() as instance:
+    backend = WarehouseResource(path=wpath).backend()
+    library_log = home / "logs" / "libraries.log"
+    with dg.DagsterInstance.get() as instance, _libraries_logged_to(library_log):
+        _clean_up_after_dead_runs(instance, backend)
         result = defs.resolve_job_def(job).execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False,
-            asset_selection=selection)
+            asset_selection=selection, tags={PROCESS_TAG: _process_id(os.getpid())})
         checks = result.get_asset_check_evaluations()
         run_id = result.run_id
 
-    backend = WarehouseResource(path=wpath).backend()
     location = backend.location
     click.echo(f"\nRun {run_id} of {job} {'succeeded' if result.success else 'FAILED'}.")
     click.echo(f"Warehouse: {location}")
@@ -170,11 +173,113 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
             click.echo(failures_by_rule(con))
         finally:
             con.close()
+    click.echo(f"Library warnings (pdfminer, Camelot …): {library_log}")
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        # the cause last, where a person looks: the Dagster UI has the whole log
         raise click.ClickException(
             f"run {run_id} failed" + (f" in step(s) {', '.join(failed)}" if failed else "")
-            + f"; see the Dagster UI (DAGSTER_HOME={home}) for the log")
+            + f" (the log: DAGSTER_HOME={home} gongkai ui): " + _failure_cause(result))
+
+
+def _failure_cause(result) -> str:
+    """What made the run fail, in one line: the innermost error of the first failed step
+    ("OSError: [Errno 28] No space left on device"), or of the run."""
+    for event in result.all_events:
+        error = None
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+        elif event.is_run_failure and event.job_failure_data is not None:
+            error = event.job_failure_data.error
+        if error is None:
+            continue
+        while error.cause is not None:  # Dagster wraps the error raised in the step
+            error = error.cause
+        lines = [line for line in error.message.strip().splitlines() if line.strip()]
+        return lines[-1].strip() if lines else error.cls_name or "unknown error"
+    return "no step failed; see the log"
+
+
+# the tag of a run started by `gongkai run`: its process (pid and start time), so that a run
+# whose process is gone (killed, power cut) is known dead at the next start
+PROCESS_TAG = "gongkai/process"
+
+
+def _process_id(pid: int) -> str:
+    return f"{pid}:{_process_start(pid)}"
+
+
+def _process_start(pid: int) -> str | None:
+    """The process's start time (clock ticks after boot, /proc/PID/stat field 22): a pid
+    reused by another process has another."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2:].split()[19]
+
+
+def _clean_up_after_dead_runs(instance, backend) -> None:
+    """Before a run starts: the runs of `gongkai run` left STARTED by a process that is gone
+    are marked failed, and what runs no longer alive left beside the warehouse (staging
+    copies, staged Data Docs) is removed."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    from expectations.data_docs import remove_staged_data_docs
+
+    in_progress = instance.get_runs(filters=RunsFilter(statuses=[
+        DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.QUEUED,
+        DagsterRunStatus.CANCELING, DagsterRunStatus.NOT_STARTED]))
+    alive = set()
+    for dead_or_alive in in_progress:
+        process = dead_or_alive.tags.get(PROCESS_TAG)
+        pid = process.split(":")[0] if process else None
+        if process and pid.isdigit() and _process_id(int(pid)) != process:
+            instance.report_run_failed(
+                dead_or_alive, f"marked failed by gongkai run: its process ({process}) is "
+                "gone (killed, or the machine stopped)")
+            click.echo(f"gongkai: run {dead_or_alive.run_id} had stopped without finishing; "
+                       "marked failed", err=True)
+        else:
+            alive.add(dead_or_alive.run_id)
+    removed = backend.remove_leftovers(alive) if hasattr(backend, "remove_leftovers") else []
+    removed += remove_staged_data_docs(backend, alive)
+    if removed:
+        click.echo(f"gongkai: removed what {len(removed)} stopped run(s) left: "
+                   + ", ".join(p.name for p in removed[:5]) + (" …" if len(removed) > 5 else ""),
+                   err=True)
+
+
+@contextmanager
+def _libraries_logged_to(log_file: Path):
+    """The libraries' log records (pdfminer's warnings by the thousand, Camelot's, pypdf's)
+    go to ``log_file``, not the terminal: in this process, and in the reader's worker
+    processes (``GONGKAI_LIBRARY_LOG``, read by gongkai.extract.bounded)."""
+    import logging
+
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    loggers = [logging.getLogger(n) for n in LIBRARY_LOGGERS]
+    saved = [(lg, lg.handlers[:], lg.propagate) for lg in loggers]
+    previous = os.environ.get("GONGKAI_LIBRARY_LOG")
+    os.environ["GONGKAI_LIBRARY_LOG"] = str(log_file)
+    for lg in loggers:
+        lg.handlers, lg.propagate = [handler], False
+    try:
+        yield
+    finally:
+        for lg, handlers, propagate in saved:
+            lg.handlers, lg.propagate = handlers, propagate
+        handler.close()
+        if previous is None:
+            os.environ.pop("GONGKAI_LIBRARY_LOG", None)
+        else:
+            os.environ["GONGKAI_LIBRARY_LOG"] = previous
+
+
+# the loggers of the libraries extraction uses: their records go to the run's library log
+LIBRARY_LOGGERS = ("pdfminer", "camelot", "pdfplumber", "pypdf", "pypdfium2", "PIL")
 
 
 def warehouse_summary(con, run_id: str) -> str:

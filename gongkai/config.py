@@ -13,6 +13,7 @@ here, when asked, never at import (a test or the CLI may set it first).
 | ``GONGKAI_ALIASES`` | the agency alias table | ``pipelines/agency_aliases.csv`` |
 | ``GONGKAI_DOCUMENT_MEMORY_MB`` | memory one document may take to read (its worker's address space) | 1024 |
 | ``GONGKAI_DOCUMENT_SECONDS`` | time one document may take to read | 300 |
+| ``GONGKAI_LIBRARY_LOG`` | where the libraries' warnings go (set by ``gongkai run``) | the terminal |
 | ``DAGSTER_HOME`` | the Dagster instance of ``gongkai run`` / ``gongkai ui`` | ``.dagster_home`` |
 """
 
@@ -53,6 +54,13 @@ def document_limits() -> tuple[int, float]:
     memory = int(_env("GONGKAI_DOCUMENT_MEMORY_MB") or DEFAULT_DOCUMENT_MEMORY_MB)
     seconds = float(_env("GONGKAI_DOCUMENT_SECONDS") or DEFAULT_DOCUMENT_SECONDS)
     return memory << 20, seconds
+
+
+def library_log() -> Path | None:
+    """The file the libraries' log records (pdfminer, Camelot) go to: ``$GONGKAI_LIBRARY_LOG``
+    (``gongkai run`` sets it); None: Python's default, the terminal."""
+    value = _env("GONGKAI_LIBRARY_LOG")
+    return _path(value) if value else None
 
 
 def warehouse_location(value: str | os.PathLike | None = None) -> str:

@@ -313,3 +313,124 @@ def test_check_json_on_a_fifo_returns_at_once(tmp_path):
     assert record["document"]["sha256"] is None
     assert "not a file (a FIFO)" in record["error"]
     assert "not a file (a FIFO)" in proc.stderr.decode()
+
+
+# --- 7, 14, 15 through `gongkai run` ---------------------------------------------------------
+
+def _dead_run(home, run_id: str):
+    """A run of `gongkai run` left STARTED by a process that is gone (killed with -9)."""
+    import os
+
+    import dagster as dg
+
+    from gongkai.cli import INSTANCE_CONFIG, PROCESS_TAG
+
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(INSTANCE_CONFIG)
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+
+            instance.add_run(DagsterRun(job_name="check_reports_job", run_id=run_id,
+                                        status=DagsterRunStatus.STARTED,
+                                        tags={PROCESS_TAG: "4194000:1"}))
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+
+
+def _status(home, run_id: str):
+    import os
+
+    import dagster as dg
+
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            return instance.get_run_by_id(run_id).status.value
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+
+
+def test_run_after_a_dead_run_over_odd_names_and_noisy_pdfs(tmp_path, faults):
+    """A run after one killed with -9: the dead run is marked failed, its staging copy and
+    staged Data Docs are removed; a report and a broken file with names that are not UTF-8
+    do not fail the run; pdfminer's warnings about damaged streams go to the library log."""
+    import os
+    import shutil
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    _non_utf8_copy(folder)
+    with open(os.path.join(os.fsencode(str(folder)), b"\xd5\xe2-broken.pdf"), "wb") as fh:
+        fh.write(b"%PDF-1.4\n" + b"\x00" * 300)
+    shutil.copy(F.corrupt_streams(faults), folder / "corrupt-streams.pdf")
+    home, wdir = tmp_path / "dagster_home", tmp_path / "w"
+    wdir.mkdir()
+    db = wdir / "gongkai.duckdb"
+    dead = "0badc0de-dead-4000-8000-000000000001"
+    _dead_run(home, dead)
+    staging = wdir / f".gongkai.duckdb.{dead}.staging"
+    staging.write_bytes(b"a full-size copy, once")
+    (wdir / f".gongkai.duckdb.{dead}.staging.base").write_text("absent")
+    staged_docs = wdir / f".data_docs.gongkai.{dead}.staging"
+    staged_docs.mkdir()
+    (staged_docs / "index.html").write_text("<html></html>")
+
+    proc = _gongkai("run", "--reports", str(folder), "--warehouse", str(db), timeout=900,
+                    env={**os.environ, "DAGSTER_HOME": str(home)})
+    out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+    assert proc.returncode == 0, out + err
+    assert "check_reports_job succeeded" in out
+    assert _status(home, dead) == "FAILURE"
+    assert f"run {dead} had stopped without finishing; marked failed" in err
+    assert not staging.exists() and not staged_docs.exists()
+    assert not list(wdir.glob(f".*{dead}*"))
+    assert "documents:                2" in out
+    assert "load errors:              1" in out
+    assert "\\xd5\\xe2-broken.pdf" in out
+    # pdfminer's warnings: in the library log, not on the terminal
+    log = home / "logs" / "libraries.log"
+    assert "while decompressing data" not in out + err
+    assert "while decompressing data" in log.read_text()
+    assert f"Library warnings (pdfminer, Camelot …): {log}" in out
+    from warehouse import store
+
+    con = store.connect(db, read_only=True)
+    try:
+        rows = con.execute("SELECT source, source_bytes FROM documents ORDER BY source").fetchall()
+        assert [bytes.fromhex(b) for _, b in rows if b] == [
+            os.fsencode(os.path.join(str(folder), os.fsdecode(NON_UTF8)))]
+        [(path, raw)] = con.execute("SELECT path, path_bytes FROM load_errors").fetchall()
+        assert path.endswith("\\xd5\\xe2-broken.pdf") and bytes.fromhex(raw).endswith(
+            b"\xd5\xe2-broken.pdf")
+    finally:
+        con.close()
+
+
+def test_a_failed_run_ends_with_its_cause(tmp_path):
+    """The warehouse cannot be written (its folder is a file): the last line says why."""
+    import os
+    import shutil
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(F.GULOU, folder / F.GULOU.name)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the warehouse's folder should be\n")
+    proc = _gongkai("run", "--reports", str(folder), "--warehouse",
+                    str(blocker / "gongkai.duckdb"), timeout=900,
+                    env={**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home")})
+    assert proc.returncode != 0
+    last = proc.stderr.decode("utf-8").rstrip().splitlines()[-1]
+    assert last.startswith("Error: run ") and "failed in step(s)" in last, last
+    # the innermost error, as Python said it (mkdir of the warehouse's folder)
+    assert last.endswith(f"FileExistsError: [Errno 17] File exists: '{blocker}'"), last

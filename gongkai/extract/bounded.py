@@ -48,21 +48,33 @@ class LimitExceeded(UnreadableDocument):
     """A document whose reading exceeded a limit (memory or time)."""
 
 
-def _serve(conn, memory_bytes: int) -> None:
-    """The worker: read the paths it is sent, answer each with ("report", Report, peak RSS),
+def _serve(conn, memory_bytes: int, library_log: str | None) -> None:
+    """The worker: read the paths it is sent, answer each with ("report", Report),
     ("unreadable", reason) or ("error", text); exit after a memory error (what it holds may
     be unusable)."""
+    import logging
     import resource
 
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    from gongkai.extract.intake import read_document
+    handler = None
+    if library_log:
+        # the libraries' warnings (pdfminer writes thousands for a damaged PDF) go to the
+        # run's library log, each line naming the document
+        handler = logging.FileHandler(library_log, encoding="utf-8", delay=True)
+        root = logging.getLogger()
+        root.handlers, root.level = [handler], logging.WARNING
+        logging.captureWarnings(True)
+    from gongkai.extract.intake import display_name, read_document
 
     while True:
         try:
             path = conn.recv()
         except EOFError:
             return
+        if handler is not None:
+            handler.setFormatter(logging.Formatter(
+                f"%(asctime)s %(name)s %(levelname)s {display_name(path)}: %(message)s"))
         try:
             report = read_document(path)
             answer = ("report", report)
@@ -104,8 +116,12 @@ class BoundedReader:
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
-            self._process = self._ctx.Process(target=_serve, args=(child, self.limits.memory_bytes),
-                                              daemon=True, name="gongkai-reader")
+            from gongkai import config
+
+            log = config.library_log()
+            self._process = self._ctx.Process(
+                target=_serve, args=(child, self.limits.memory_bytes, str(log) if log else None),
+                daemon=True, name="gongkai-reader")
             self._process.start()
         finally:
             for k, v in saved.items():
