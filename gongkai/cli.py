@@ -164,6 +164,7 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     docs = data_docs_dir(backend) / "index.html"
     if docs.exists():
         click.echo(f"Great Expectations Data Docs: {docs}")
+    click.echo(f"Library warnings (pdfminer, Camelot …): {library_log}")
     click.echo("Query the warehouse (see warehouse/README.md), e.g.:")
     click.echo(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{location}', "
                "read_only=True).sql('FROM latest_findings WHERE status = \\'fail\\'').show()\"")
@@ -173,7 +174,6 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
             click.echo(failures_by_rule(con))
         finally:
             con.close()
-    click.echo(f"Library warnings (pdfminer, Camelot …): {library_log}")
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         # the cause last, where a person looks: the Dagster UI has the whole log

@@ -434,3 +434,72 @@ def test_a_failed_run_ends_with_its_cause(tmp_path):
     assert last.startswith("Error: run ") and "failed in step(s)" in last, last
     # the innermost error, as Python said it (mkdir of the warehouse's folder)
     assert last.endswith(f"FileExistsError: [Errno 17] File exists: '{blocker}'"), last
+
+
+# --- 5. odd entries: every one accounted for -------------------------------------------------
+
+def test_odd_entries_named_pdf_are_recorded(tmp_path):
+    import os
+
+    from gongkai.extract.intake import extract_documents, list_documents
+    from warehouse import store
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "a-folder.pdf").mkdir()
+    os.mkfifo(folder / "a-fifo.pdf")
+    zipped = F.zip_named_pdf(folder)
+    assert b"%PDF-" in zipped.read_bytes()[:1024]
+    docs, _notes = list_documents([folder])
+    assert sorted(d["name"] for d in docs) == ["a-fifo.pdf", "a-folder.pdf", zipped.name]
+    out = extract_documents(docs)
+    assert out.reports == []
+    reasons = {os.path.basename(u["path"]): u["reason"] for u in out.unreadable}
+    assert reasons["a-folder.pdf"] == "not a file (a directory)"
+    assert reasons["a-fifo.pdf"] == "not a file (a FIFO)"
+    assert "zip" in reasons[zipped.name] and "not a PDF" in reasons[zipped.name]
+    con = store.connect(tmp_path / "w.duckdb")
+    try:
+        store.load_extraction(con, out)
+        assert con.execute("SELECT count(*) FROM load_errors").fetchone()[0] == 3
+    finally:
+        con.close()
+
+
+# --- 15. each warehouse its own Data Docs ----------------------------------------------------
+
+def test_warehouses_in_one_folder_keep_their_own_data_docs(tmp_path):
+    from expectations.data_docs import (data_docs_dir, publish_data_docs,
+                                        remove_staged_data_docs, staged_data_docs_dir)
+    from warehouse.backend import DuckDBFile
+
+    a, b = DuckDBFile(tmp_path / "a.duckdb"), DuckDBFile(tmp_path / "b.duckdb")
+    assert data_docs_dir(a) != data_docs_dir(b)
+    for warehouse, text in ((a, "site of a"), (b, "site of b")):
+        staged = staged_data_docs_dir(warehouse, "run-1")
+        staged.mkdir(parents=True)
+        (staged / "index.html").write_text(text)
+    publish_data_docs(a, "run-1")
+    assert (data_docs_dir(a) / "index.html").read_text() == "site of a"
+    # b's staged site is b's: publishing a's neither takes nor removes it
+    assert (staged_data_docs_dir(b, "run-1") / "index.html").read_text() == "site of b"
+    assert not data_docs_dir(b).exists()
+    # at the next start, with run-1 alive, b's staged site stays; once dead, it goes
+    assert remove_staged_data_docs(b, {"run-1"}) == []
+    assert remove_staged_data_docs(b, set()) == [staged_data_docs_dir(b, "run-1")]
+    assert (data_docs_dir(a) / "index.html").exists()
+
+
+def test_staging_copies_of_live_runs_are_kept(tmp_path):
+    from warehouse import snapshot
+
+    published = tmp_path / "gongkai.duckdb"
+    published.write_bytes(b"published")
+    live, dead = snapshot.staging_path(published, "live-run"), \
+        snapshot.staging_path(published, "dead-run")
+    for path in (live, dead):
+        path.write_bytes(b"copy")
+        path.with_name(path.name + ".base").write_text("absent")
+    removed = snapshot.remove_leftovers(published, {"live-run"})
+    assert sorted(p.name for p in removed) == sorted([dead.name, dead.name + ".base"])
+    assert live.exists() and published.read_bytes() == b"published"
