@@ -159,7 +159,12 @@ class BoundedReader:
             self._start()
         self._tasks += 1
         started = time.monotonic()
-        self._conn.send(path)
+        try:
+            self._conn.send(path)
+        except OSError:  # the worker died between documents: a fresh one
+            self._stop()
+            self._start()
+            self._conn.send(path)
         timeout = self.limits.seconds or None
         if not self._conn.poll(timeout):
             self._stop()
