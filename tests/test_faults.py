@@ -102,9 +102,12 @@ def test_fixture_reports_have_every_cell(stray):
 # --- 3. "no copy" PDFs are read --------------------------------------------------------------
 
 @pytest.mark.parametrize("permissions", [0, -3904])
-def test_owner_password_pdfs_are_read(faults, permissions):
+def test_owner_password_pdfs_are_read(faults, permissions, tmp_path, monkeypatch):
     import tempfile
     from pathlib import Path
+
+    # this test's own temporary folder: the decrypted copies of other tests are not counted
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
     from gongkai.extract import extract_report
     from gongkai.extract.document import open_pdf
