@@ -90,7 +90,7 @@ CRAWL_ASSETS = [build_crawl_asset(s) for s in load_sources().values()]
 # runs it; at the next start, a run whose process is gone is marked failed and its slots freed.
 
 PROCESS_TAG = "gongkai/process"  # "<hostname>:<pid>:<process start time>"
-_LIVE = ("NOT_STARTED", "STARTING", "STARTED", "CANCELING", "QUEUED")
+LIVE_STATUSES = ("NOT_STARTED", "STARTING", "STARTED", "CANCELING", "QUEUED")
 
 
 def _process_start(pid: int) -> str:
@@ -148,7 +148,7 @@ def release_run(instance, run, why: str) -> list[str]:
     """Mark ``run`` failed (if it still looks live) and free every pool slot it holds or waits
     for. Returns the pools freed."""
     pools = _pools_of(instance, run.run_id)
-    if run.status.value in _LIVE:
+    if run.status.value in LIVE_STATUSES:
         # a failed run, not a retried one: the crawl that died is not to be started again behind
         # the user's back by a daemon
         instance.add_run_tags(run.run_id, {"dagster/max_retries": "0"})
@@ -163,7 +163,7 @@ def free_slots_of_dead_runs(instance, say) -> list[str]:
     what it did; returns the run ids released."""
     released = []
     live = instance.get_runs(filters=dg.RunsFilter(
-        statuses=[dg.DagsterRunStatus(s) for s in _LIVE]))
+        statuses=[dg.DagsterRunStatus(s) for s in LIVE_STATUSES]))
     for run in live:
         tag = run.tags.get(PROCESS_TAG)
         if process_alive(tag) is False:

@@ -30,12 +30,13 @@ def report_documents(context: dg.AssetExecutionContext, reports: ReportFolderRes
     documents, notes = intake.list_documents(folders, recursive=reports.recursive)
     with warehouse.connect(context.run.run_id) as con:
         documents += crawled_documents(con, crawl.store())
-        documents = intake.mark_settled(documents, store.settled_documents(con))
+        documents = intake.mark_settled(
+            documents, store.settled_documents(con, retry_failed=reports.retry_failed))
     for note in notes:
         context.log.warning(note)
     table = "\n".join(
         ["| document | sha256 | bytes | new |", "|---|---|---|---|"]
-        + [f"| {d['name']} | `{(d['sha256'] or '')[:12]}` | {d['bytes'] or ''} "
+        + [f"| {intake.display_name(d['name'])} | `{(d['sha256'] or '')[:12]}` | {d['bytes'] or ''} "
            f"| {'' if d['settled'] else 'yes'} |" for d in documents])
     return dg.Output(documents, metadata={
         "documents": len(documents),

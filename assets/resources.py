@@ -53,6 +53,9 @@ class ReportFolderResource(dg.ConfigurableResource):
 
     folders: list[str] = []
     recursive: bool = True
+    # read again every document that failed before, whatever reader version failed on it
+    # (`gongkai run --retry-failed`); otherwise only those failed under another version are
+    retry_failed: bool = False
 
     def resolved(self) -> list[Path]:
         return [config.resolve_folder(f) for f in self.folders]

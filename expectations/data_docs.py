@@ -181,6 +181,24 @@ def staged_data_docs_dir(warehouse, run_id: str) -> Path:
     return folder / f".data_docs.{name}.{run_id}.staging"
 
 
+def remove_staged_data_docs(warehouse, alive: set[str]) -> list[Path]:
+    """The Data Docs a run staged and never published (it was killed or failed), and the
+    sites left half-built, of runs not in ``alive``: removed. Returns what was removed."""
+    folder, name = _files(warehouse)
+    site = data_docs_dir(warehouse)
+    prefix = f".data_docs.{name}."
+    removed = []
+    for staged in folder.glob(f"{prefix}*.staging"):
+        if staged.name[len(prefix):-len(".staging")] not in alive:
+            shutil.rmtree(staged, ignore_errors=True)
+            removed.append(staged)
+    if not alive:  # half-built sites (build_site's temporary folders) of no running run
+        for building in site.parent.glob(f".{site.name}.building-*"):
+            shutil.rmtree(building, ignore_errors=True)
+            removed.append(building)
+    return removed
+
+
 def publish_data_docs(warehouse, run_id: str) -> Path | None:
     """The run's staged site made the published one; the staged sites of this warehouse's
     runs that never published are removed. Returns the index.html, None when the run staged

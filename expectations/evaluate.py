@@ -87,7 +87,7 @@ def _finding(rule: Rule, row: dict, status: str) -> Finding:
                  "value": _number(o["value"]), "raw": o["raw"], "page": o["page"],
                  "side": o.get("side"), "present": o.get("present", True),
                  "report_id": o.get("report_id"), "year": o.get("year"),
-                 "sign": o.get("sign", 1)}
+                 "sign": o.get("sign", 1), "unreadable": bool(o.get("unreadable"))}
                 for o in row["operands"] or []]
     finding = dict.fromkeys(FINDING_FIELDS)
     finding.update({"report_id": row["report_id"], "rule": rule.id,
@@ -118,6 +118,8 @@ def instance_name(f: dict) -> str:
 def _operand_out(o: dict) -> dict:
     """An operand as findings carry it; a cross-year operand also names its report and year."""
     out = {k: o[k] for k in OPERAND_FIELDS}
+    if o.get("unreadable"):  # its text is no number: not counted, the instance not assessable
+        out["unreadable"] = True
     if o.get("report_id") is not None:
         out.update(report_id=o["report_id"], year=o["year"])
     return out

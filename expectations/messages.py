@@ -35,6 +35,10 @@ def messages(rule: Rule, finding: dict, operands: list[dict], row: dict | None =
     """(message, message_zh): the message names every operand; where the rule has a Chinese
     template apart, message_zh is that sentence and the message ends with it."""
     values = fields(rule, finding, operands, row)
+    unread = [o for o in operands if o.get("unreadable")]
+    if finding["status"] == "not_assessable" and unread:
+        text, zh = _unreadable_message(rule, values, unread)
+        return text, (zh if rule.message_template_zh(finding["status"]) is not None else None)
     text = rule.message_template(finding["status"]).format_map(values)
     zh = rule.message_template_zh(finding["status"])
     if zh is None:
@@ -45,3 +49,16 @@ def messages(rule: Rule, finding: dict, operands: list[dict], row: dict | None =
 
 def message(rule: Rule, finding: dict, operands: list[dict], row: dict | None = None) -> str:
     return messages(rule, finding, operands, row)[0]
+
+
+def _unreadable_message(rule: Rule, values: dict, unread: list[dict]) -> tuple[str, str]:
+    """Not assessable because an operand's text is no number: the message names it (its
+    catalogue template speaks of cells not extracted, which is not what happened)."""
+    from expectations.kinds.common import operand_zh
+
+    where = f" for {values['where']}" if values.get("where") else ""
+    names = "; ".join(operand_text(rule, o) for o in unread)
+    zh = "；".join(operand_zh(o) for o in unread)
+    where_zh = f"{values['where_zh']}：" if values.get("where_zh") else ""
+    zh = f"{where_zh}{zh}，无法评估。"
+    return f"{rule.id} cannot be assessed{where}: {names}. {zh}", zh

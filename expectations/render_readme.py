@@ -174,6 +174,12 @@ the last loaded is the one paired.
   `plausibility.non_negative` a blank is 0, hence not negative; the message counts them.
   **`not_assessable`**: a blank or missing operand makes the instance not assessable.
   **`reported`**: the blank cells are what the rule lists.
+- **An unreadable cell is never a blank**: a cell whose text is no number (`"14x"`: the
+  extractor's `cell.unreadable`, or a value NULL whose text is none of the ways of writing
+  nothing) is not counted as 0 under any policy: an instance it is an operand of is
+  `not_assessable`, its operand carries `"unreadable": true`, and the message names it instead
+  of the catalogue's template: `… cannot be assessed for column 自然人 (natural_person):
+  本年新收 "14x" unreadable, not counted (p.2).` (rules at version 2 and later).
 - Messages name every operand with value and page, e.g.
   `applications.balance fails for column 自然人 (natural_person): 本年新收 3001 (p.4) + 上年结转 34 (p.4) = 3035, but 总计 2932 (p.5) + 结转下年度 100 (p.5) = 3032 (difference 3).`
   The messages of the four arithmetic rules are English (golden files quote them); the others

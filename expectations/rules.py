@@ -153,6 +153,8 @@ FEE_GOVERNMENT_PATTERN = "(省|自治区|市|州|盟)人民政府$|行政公署$
 CATALOGUE: tuple[Rule, ...] = (
     Rule(
         id="applications.balance",
+        # 2: an operand whose text is no number makes the instance not assessable (issue 14)
+        version=2,
         title_zh="申请数量勾稽关系：第一项加第二项之和，等于第三项加第四项之和",
         title_en="Applications balance: new + carried over = processed + carried forward",
         says="per column: new_requests + carried_over = total_processed + carried_forward",
@@ -165,6 +167,8 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         id="applications.outcome_sum",
+        # 2: an operand whose text is no number makes the instance not assessable (issue 14)
+        version=2,
         title_zh="办理结果之和等于（七）总计",
         title_en="Outcomes add up to the total processed",
         says="per column: total_processed = the sum of every outcome row the report has "
@@ -178,6 +182,8 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         id="applications.applicant_sum",
+        # 2: an operand whose text is no number makes the instance not assessable (issue 14)
+        version=2,
         title_zh="各类申请人之和等于总计",
         title_en="Applicant types add up to the total column",
         says="per row: total = the sum of the six applicant columns",
@@ -189,6 +195,8 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         id="review_litigation.total",
+        # 2: an operand whose text is no number makes the instance not assessable (issue 14)
+        version=2,
         title_zh="复议、诉讼结果之和等于总计",
         title_en="Review and litigation results add up to the total",
         says="per row: total = upheld + corrected + other + pending",
@@ -199,6 +207,8 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         id="applications.carried_forward_bound",
+        # 2: an operand whose text is no number makes the instance not assessable (issue 14)
+        version=2,
         title_zh="结转下年度继续办理不超过本年新收与上年结转之和",
         title_en="Carried forward never exceeds new + carried over",
         says="per column: carried_forward ≤ new_requests + carried_over",
@@ -211,6 +221,8 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         id="applications.processed_bound",
+        # 2: an operand whose text is no number makes the instance not assessable (issue 14)
+        version=2,
         title_zh="办理结果总计不超过本年新收与上年结转之和",
         title_en="Total processed never exceeds new + carried over",
         says="per column: total_processed ≤ new_requests + carried_over",
@@ -261,6 +273,8 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         id="plausibility.fee_unit",
+        # 2: an operand whose text is no number makes the instance not assessable (issue 14)
+        version=2,
         title_zh="收费金额疑似以元填报为万元",
         title_en="Fee looks like 元 entered as 万元",
         says=f"2021 template: fee_amount (万元) ≥ {FEE_LIMIT:,} for a provincial, prefecture or "
@@ -304,6 +318,8 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         id="narrative.stated_figures",
+        # 2: an operand whose text is no number makes the instance not assessable (issue 14)
+        version=2,
         title_zh="正文所述数字与表格一致",
         title_en="Figures stated in the text match the tables",
         says="per figure the text states (受理/新收申请 N 件, 办结/答复 N 件, 结转 N 件, 予以公开 N 件, "
@@ -382,6 +398,8 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         id="applications.carry_continuity",
+        # 2: an operand whose text is no number makes the instance not assessable (issue 14)
+        version=2,
         title_zh="本年“上年结转”等于上年度报告“结转下年度继续办理”",
         title_en="Carried over this year = carried forward in last year's report",
         says="per column: carried_over of year N = carried_forward of year N-1, same agency "
@@ -396,6 +414,8 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         id="active_disclosure.in_force_continuity",
+        # 2: an operand whose text is no number makes the instance not assessable (issue 14)
+        version=2,
         title_zh="现行有效件数 = 上年现行有效件数 + 本年制发 − 本年废止",
         title_en="In force = last year's in force + issued − repealed",
         says="2021 template, per row (规章, 行政规范性文件): in_force of year N = in_force of "
@@ -413,6 +433,8 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         id="active_disclosure.previous_items_continuity",
+        # 2: an operand whose text is no number makes the instance not assessable (issue 14)
+        version=2,
         title_zh="上一年项目数量 = 上年报告的上一年项目数量 + 本年增/减",
         title_en="Previous items = last year's previous items + last year's change",
         says="2019 template, 2020 report against the 2019 report, per row with 上一年项目数量: "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -89,9 +90,12 @@ def ui(port: int) -> None:
               help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb.")
 @click.option("--sources", "sources_path", type=click.Path(dir_okay=False, path_type=Path),
               help="The portals file. Default: $GONGKAI_SOURCES, else pipelines/sources.yaml.")
+@click.option("--retry-failed", is_flag=True,
+              help="Read again every document recorded in load_errors (by default only those "
+                   "that failed under another reader version are).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's step log.")
 def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Path | None,
-        verbose: bool, sources_path: Path | None = None) -> None:
+        verbose: bool, sources_path: Path | None = None, retry_failed: bool = False) -> None:
     """Crawl, extract, check and publish through Dagster, then summarise the warehouse."""
     if sources_path is not None:
         # the code location builds one crawl asset per portal of this file when imported
@@ -124,23 +128,26 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     run_config = {
         "resources": {
             "warehouse": {"config": {"path": wpath}},
-            "reports": {"config": {"folders": folders}},
+            "reports": {"config": {"folders": folders, "retry_failed": retry_failed}},
         },
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "WARNING"}}},
     }
     what = (f"crawling {', '.join(sources)}" if sources else "") + (
         f"{' and ' if sources else ''}checking {', '.join(folders)}" if folders else "")
     click.echo(f"gongkai: {job}: {what}", err=True)
-    with dg.DagsterInstance.get() as instance:
+    backend = WarehouseResource(path=wpath).backend()
+    library_log = home / "logs" / "libraries.log"
+    with dg.DagsterInstance.get() as instance, _libraries_logged_to(library_log):
         import uuid
 
-        from assets.crawl import PoolWatch, free_slots_of_dead_runs, process_tags
+        from assets.crawl import PoolWatch, process_tags
 
         def say(message: str) -> None:
             click.echo(message, err=True)
 
-        # a crawl killed earlier (kill -9, OOM) must not hold its host's pool slot for ever
-        free_slots_of_dead_runs(instance, say)
+        # a run killed earlier (kill -9, OOM) must not hold a host's pool slot for ever, nor
+        # leave its staging copies behind
+        _clean_up_after_dead_runs(instance, backend, say)
         new_run_id = str(uuid.uuid4())
         with PoolWatch(instance, new_run_id, say):  # no silent wait; SIGTERM/SIGINT honoured
             result = defs.resolve_job_def(job).execute_in_process(
@@ -149,7 +156,6 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
         checks = result.get_asset_check_evaluations()
         run_id = result.run_id
 
-    backend = WarehouseResource(path=wpath).backend()
     location = backend.location
     click.echo(f"\nRun {run_id} of {job} {'succeeded' if result.success else 'FAILED'}.")
     click.echo(f"Warehouse: {location}")
@@ -174,6 +180,7 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     docs = data_docs_dir(backend) / "index.html"
     if docs.exists():
         click.echo(f"Great Expectations Data Docs: {docs}")
+    click.echo(f"Library warnings (pdfminer, Camelot …): {library_log}")
     click.echo("Query the warehouse (see warehouse/README.md), e.g.:")
     click.echo(f"  .venv/bin/gongkai sql --warehouse {location} "
                "\"FROM latest_findings WHERE status = 'fail'\"")
@@ -185,9 +192,80 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
             con.close()
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        # the cause last, where a person looks: the Dagster UI has the whole log
         raise click.ClickException(
             f"run {run_id} failed" + (f" in step(s) {', '.join(failed)}" if failed else "")
-            + f"; see the Dagster UI (DAGSTER_HOME={home}) for the log")
+            + f" (the log: DAGSTER_HOME={home} gongkai ui): " + _failure_cause(result))
+
+
+def _failure_cause(result) -> str:
+    """What made the run fail, in one line: the innermost error of the first failed step
+    ("OSError: [Errno 28] No space left on device"), or of the run."""
+    for event in result.all_events:
+        error = None
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+        elif event.is_run_failure and event.job_failure_data is not None:
+            error = event.job_failure_data.error
+        if error is None:
+            continue
+        while error.cause is not None:  # Dagster wraps the error raised in the step
+            error = error.cause
+        lines = [line for line in error.message.strip().splitlines() if line.strip()]
+        return lines[-1].strip() if lines else error.cls_name or "unknown error"
+    return "no step failed; see the log"
+
+
+def _clean_up_after_dead_runs(instance, backend, say) -> None:
+    """Before a run starts: the runs of `gongkai run` left live by a process that is gone are
+    marked failed and their pool slots freed (``assets.crawl.free_slots_of_dead_runs``), and
+    what runs no longer alive left beside the warehouse (staging copies, staged Data Docs) is
+    removed."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    from assets.crawl import LIVE_STATUSES, free_slots_of_dead_runs
+    from expectations.data_docs import remove_staged_data_docs
+
+    free_slots_of_dead_runs(instance, say)
+    alive = {r.run_id for r in instance.get_runs(filters=RunsFilter(
+        statuses=[DagsterRunStatus(s) for s in LIVE_STATUSES]))}
+    removed = backend.remove_leftovers(alive) if hasattr(backend, "remove_leftovers") else []
+    removed += remove_staged_data_docs(backend, alive)
+    if removed:
+        say(f"gongkai: removed what {len(removed)} stopped run(s) left: "
+            + ", ".join(p.name for p in removed[:5]) + (" …" if len(removed) > 5 else ""))
+
+
+@contextmanager
+def _libraries_logged_to(log_file: Path):
+    """The libraries' log records (pdfminer's warnings by the thousand, Camelot's, pypdf's)
+    go to ``log_file``, not the terminal: in this process, and in the reader's worker
+    processes (``GONGKAI_LIBRARY_LOG``, read by gongkai.extract.bounded)."""
+    import logging
+
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    loggers = [logging.getLogger(n) for n in LIBRARY_LOGGERS]
+    saved = [(lg, lg.handlers[:], lg.propagate) for lg in loggers]
+    previous = os.environ.get("GONGKAI_LIBRARY_LOG")
+    os.environ["GONGKAI_LIBRARY_LOG"] = str(log_file)
+    for lg in loggers:
+        lg.handlers, lg.propagate = [handler], False
+    try:
+        yield
+    finally:
+        for lg, handlers, propagate in saved:
+            lg.handlers, lg.propagate = handlers, propagate
+        handler.close()
+        if previous is None:
+            os.environ.pop("GONGKAI_LIBRARY_LOG", None)
+        else:
+            os.environ["GONGKAI_LIBRARY_LOG"] = previous
+
+
+# the loggers of the libraries extraction uses: their records go to the run's library log
+LIBRARY_LOGGERS = ("pdfminer", "camelot", "pdfplumber", "pypdf", "pypdfium2", "PIL")
 
 
 def warehouse_summary(con, run_id: str) -> str:
@@ -309,9 +387,12 @@ def _finding_json(f: dict, documents: dict[int, dict] | None = None) -> dict:
 def report_json(report, findings: list[dict], documents: dict[int, dict] | None = None) -> dict:
     """``documents``: report_id -> {"path", "year"} of the other reports checked with it (what
     a cross-year finding's ``previous`` names)."""
+    from gongkai.extract.intake import display_name
+
     d = report.document
     return {
-        "document": {"path": d.path, "sha256": d.sha256, "pages": d.pages, "kind": d.kind},
+        "document": {"path": display_name(d.path), "sha256": d.sha256, "pages": d.pages,
+                     "kind": d.kind},
         "agency": report.agency,
         "year": report.year,
         "template": report.template,
@@ -328,8 +409,10 @@ def _num(x) -> str:
 def report_text(report, findings: list[dict], documents: dict[int, dict] | None = None) -> str:
     from expectations.evaluate import instance_name
 
+    from gongkai.extract.intake import display_name
+
     d = report.document
-    lines = [f"{d.path}",
+    lines = [f"{display_name(d.path)}",
              f"  agency: {report.agency or '(not found)'}   year: {report.year or '(not found)'}"
              f"   template: {report.template or '(not recognised)'}",
              f"  {d.pages} page(s), {len(report.facts)} facts read"]
@@ -397,7 +480,10 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
     # checked together: reports of one agency in consecutive years meet the cross-year rules
     order = sorted(reports)
     checked = dict(zip(order, check_reports([reports[i] for i in order]))) if order else {}
-    documents = {f["report_id"]: {"path": reports[i].document.path, "year": reports[i].year}
+    from gongkai.extract.intake import display_name
+
+    documents = {f["report_id"]: {"path": display_name(reports[i].document.path),
+                                  "year": reports[i].year}
                  for i in order for f in checked[i][:1]}
     for n, i in enumerate(order):
         report, findings = reports[i], checked[i]
@@ -448,22 +534,28 @@ def _html_paths(files: tuple[Path, ...], out: Path) -> list[Path]:
 
 
 def _sha256(path: Path) -> str | None:
-    from gongkai.extract.document import sha256_of
+    """The file's sha256; None for one that cannot be read or is no regular file (a FIFO
+    would block the hashing for ever)."""
+    from gongkai.extract.intake import regular_file, sha256_of
+    from gongkai.model import UnreadableDocument
 
     try:
-        return sha256_of(path)
-    except OSError:
+        return sha256_of(regular_file(path))
+    except (UnreadableDocument, OSError):
         return None
 
 
 def _unreadable(path: Path, reason: str, as_json: bool) -> None:
-    click.echo(f"gongkai check: cannot read {path}: {reason}", err=True)
+    from gongkai.extract.intake import display_name
+
+    click.echo(f"gongkai check: cannot read {display_name(path)}: {display_name(reason)}",
+               err=True)
     if as_json:
         click.echo(json.dumps({
-            "document": {"path": str(path), "sha256": _sha256(path), "pages": None,
+            "document": {"path": display_name(path), "sha256": _sha256(path), "pages": None,
                          "kind": None},
             "agency": None, "year": None, "template": None, "facts": [], "findings": [],
-            "error": reason,
+            "error": display_name(reason),
         }, ensure_ascii=False))
 
 

@@ -13,6 +13,9 @@ here, when asked, never at import (a test or the CLI may set it first).
 | ``GONGKAI_ALIASES`` | the agency alias table | ``pipelines/agency_aliases.csv`` |
 | ``GONGKAI_CRAWL_CONTACT`` | the URL in the crawler's User-Agent | the project's page |
 | ``GONGKAI_CRAWL_ALLOWED_HOSTS`` | the only hosts a crawl may reach (comma-separated) | any |
+| ``GONGKAI_DOCUMENT_MEMORY_MB`` | memory one document may take to read (its worker's address space) | 1024 |
+| ``GONGKAI_DOCUMENT_SECONDS`` | time one document may take to read | 300 |
+| ``GONGKAI_LIBRARY_LOG`` | where the libraries' warnings go (set by ``gongkai run``) | the terminal |
 | ``DAGSTER_HOME`` | the Dagster instance of ``gongkai run`` / ``gongkai ui`` | ``.dagster_home`` |
 """
 
@@ -41,6 +44,25 @@ def _path(value: str | os.PathLike) -> Path:
 
 def _env(name: str) -> str | None:
     return os.environ.get(name) or None
+
+
+DEFAULT_DOCUMENT_MEMORY_MB = 1024
+DEFAULT_DOCUMENT_SECONDS = 300.0
+
+
+def document_limits() -> tuple[int, float]:
+    """(bytes, seconds) one document may take to read: ``$GONGKAI_DOCUMENT_MEMORY_MB`` and
+    ``$GONGKAI_DOCUMENT_SECONDS`` or the defaults (0: no limit)."""
+    memory = int(_env("GONGKAI_DOCUMENT_MEMORY_MB") or DEFAULT_DOCUMENT_MEMORY_MB)
+    seconds = float(_env("GONGKAI_DOCUMENT_SECONDS") or DEFAULT_DOCUMENT_SECONDS)
+    return memory << 20, seconds
+
+
+def library_log() -> Path | None:
+    """The file the libraries' log records (pdfminer, Camelot) go to: ``$GONGKAI_LIBRARY_LOG``
+    (``gongkai run`` sets it); None: Python's default, the terminal."""
+    value = _env("GONGKAI_LIBRARY_LOG")
+    return _path(value) if value else None
 
 
 def warehouse_location(value: str | os.PathLike | None = None) -> str:

@@ -59,6 +59,12 @@ class DuckDBFile:
     def exists(self) -> bool:
         return self.path.exists()
 
+    def remove_leftovers(self, alive: set[str]) -> list[Path]:
+        """The staging copies of runs not in ``alive`` (killed, failed, outraced), removed."""
+        from warehouse import snapshot
+
+        return snapshot.remove_leftovers(self.path, alive)
+
     @property
     def files_dir(self) -> Path:
         """The folder of the files kept with the warehouse (its Data Docs site)."""

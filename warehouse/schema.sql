@@ -109,6 +109,13 @@ CREATE TABLE IF NOT EXISTS evaluated_rules (
     evaluated_at TIMESTAMP NOT NULL
 );
 
+-- issue 14: which reader failed (gongkai.extract.intake.reader_version): a document failed
+-- under another version is tried again; the original bytes of a path that is not UTF-8 (hex;
+-- ``path`` then holds its escaped display form)
+ALTER TABLE load_errors ADD COLUMN IF NOT EXISTS reader_version VARCHAR;
+ALTER TABLE load_errors ADD COLUMN IF NOT EXISTS path_bytes VARCHAR;
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS source_bytes VARCHAR;
+
 -- the text layer of every page, as read (PDFium), for the narrative rules and for search
 CREATE TABLE IF NOT EXISTS report_pages (
     report_id INTEGER NOT NULL,

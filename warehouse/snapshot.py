@@ -68,6 +68,31 @@ def publish(published: Path, run_id: str) -> Path:
     return published
 
 
+def run_of_leftover(published: Path, leftover: Path) -> str | None:
+    """The run id in a staging file's name (``.<name>.<run id>.staging[.base]``)."""
+    prefix = f".{published.name}."
+    name = leftover.name
+    if not name.startswith(prefix) or ".staging" not in name:
+        return None
+    return name[len(prefix):name.rindex(".staging")]
+
+
+def remove_leftovers(published: Path, alive: set[str]) -> list[Path]:
+    """What runs that are no longer alive left beside the warehouse: their staging copies
+    (full-size, one per killed, failed or outraced run) and their ``.base`` files. ``alive``:
+    the ids of the runs still in progress, whose files are theirs. Returns what was removed."""
+    removed = []
+    for leftover in published.parent.glob(f".{published.name}.*.staging*"):
+        if run_of_leftover(published, leftover) in alive:
+            continue
+        try:
+            leftover.unlink()  # the copy, its .base and its .wal alike
+            removed.append(leftover)
+        except OSError:
+            pass
+    return removed
+
+
 def _remove_stale(published: Path) -> None:
     """Staging files of runs that failed long ago (a failed run leaves its staging behind)."""
     now = time.time()

@@ -54,8 +54,13 @@ def load_report(con, report: Report, source: str | None = None) -> dict:
     Returns ``{"status": "loaded"|"new_version"|"unchanged"|"new_source", "document_id",
     "report_id", "facts", "problems", "supersedes"}``.
     """
+    from gongkai.extract.intake import display_name, name_bytes
+
     doc = report.document
     source = source or doc.path
+    # a name that is not UTF-8 is stored escaped, its bytes beside it: DuckDB takes only UTF-8
+    source, source_bytes = display_name(source), name_bytes(source)
+    document_path = display_name(doc.path)
     now = _now()
     con.execute("BEGIN")
     try:
@@ -77,9 +82,9 @@ def load_report(con, report: Report, source: str | None = None) -> dict:
         version = previous[1] + 1 if previous else 1
         document_id = con.execute(
             "INSERT INTO documents (sha256, source, pages, kind, size, first_seen, version, "
-            "supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING document_id",
+            "supersedes, source_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING document_id",
             [doc.sha256, source, doc.pages, doc.kind, _size(doc.path), now, version,
-             previous[0] if previous else None]).fetchone()[0]
+             previous[0] if previous else None, source_bytes]).fetchone()[0]
         con.execute("INSERT INTO document_sources VALUES (?, ?, ?)", [doc.sha256, source, now])
         if previous:
             con.execute("UPDATE documents SET superseded_by = ?, superseded_at = ? "
@@ -97,7 +102,8 @@ def load_report(con, report: Report, source: str | None = None) -> dict:
              json.dumps(f.locator, ensure_ascii=False) if f.locator else None)
             for f in facts], FACT_COLUMNS)
         insert_rows(con, "extraction_problems", [
-            (report_id, doc.path, p.code, p.message, p.table, p.row, p.column, p.page)
+            (report_id, document_path, p.code, display_name(p.message), p.table, p.row,
+             p.column, p.page)
             for p in problems])
         _load_text(con, report_id, report.page_texts)
         con.execute("COMMIT")
@@ -162,15 +168,24 @@ def _add_source(con, sha256: str, source: str, now: datetime) -> bool:
 
 def add_source(con, sha256: str, source: str) -> bool:
     """Known bytes seen at another path or URL: one document, one more source. True if new."""
-    return _add_source(con, sha256, source, _now())
+    from gongkai.extract.intake import display_name
+
+    return _add_source(con, sha256, display_name(source), _now())
 
 
-def settled_documents(con) -> set[str]:
-    """The sha256 of every document already loaded, or already found unreadable: what a run
-    need not extract again (the same bytes read the same way)."""
-    return {row[0] for row in con.execute(
-        "SELECT sha256 FROM documents UNION SELECT sha256 FROM load_errors "
-        "WHERE sha256 IS NOT NULL").fetchall()}
+def settled_documents(con, retry_failed: bool = False) -> set[str]:
+    """The sha256 of every document already loaded, or already found unreadable by the
+    current reader version (``gongkai.extract.intake.reader_version``): what a run need not
+    extract again (the same bytes read the same way). A document that failed under another
+    version is tried again, and with ``retry_failed`` every failed one is."""
+    from gongkai.extract.intake import reader_version
+
+    loaded = {row[0] for row in con.execute("SELECT sha256 FROM documents").fetchall()}
+    if retry_failed:
+        return loaded
+    return loaded | {row[0] for row in con.execute(
+        "SELECT sha256 FROM load_errors WHERE sha256 IS NOT NULL AND reader_version = ?",
+        [reader_version()]).fetchall()}
 
 
 def _dedupe(report: Report):
@@ -190,14 +205,29 @@ def _dedupe(report: Report):
     return facts, problems
 
 
-def record_load_error(con, path: str, reason: str, sha256: str | None = None) -> bool:
-    """Record a document we could not read at all; the same (path, sha256, reason) once."""
+def record_load_error(con, path: str, reason: str, sha256: str | None = None,
+                      reader_version: str | None = None) -> bool:
+    """Record a document we could not read at all, with the reader version that failed
+    (default: the current one); the same (path, sha256, reason) once, its version and time
+    brought up to date when it fails again. Never raises for the document's name or reason:
+    a name that is not UTF-8 is stored escaped with its bytes (``path_bytes``)."""
+    from gongkai.extract.intake import display_name, name_bytes
+    from gongkai.extract.intake import reader_version as current_version
+
+    version = reader_version or current_version()
+    shown, raw = display_name(path), name_bytes(path)
+    reason = display_name(reason)
     exists = con.execute(
         "SELECT 1 FROM load_errors WHERE path = ? AND reason = ? AND sha256 IS NOT DISTINCT FROM ?",
-        [path, reason, sha256]).fetchone()
+        [shown, reason, sha256]).fetchone()
     if exists:
+        con.execute("UPDATE load_errors SET reader_version = ?, recorded_at = ? WHERE path = ? "
+                    "AND reason = ? AND sha256 IS NOT DISTINCT FROM ?",
+                    [version, _now(), shown, reason, sha256])
         return False
-    con.execute("INSERT INTO load_errors VALUES (?, ?, ?, ?)", [path, sha256, reason, _now()])
+    con.execute("INSERT INTO load_errors (path, sha256, reason, recorded_at, reader_version, "
+                "path_bytes) VALUES (?, ?, ?, ?, ?, ?)",
+                [shown, sha256, reason, _now(), version, raw])
     return True
 
 
@@ -232,15 +262,27 @@ def load_extraction(con, extraction) -> dict:
             loaded.append(load_report(con, report, source))
         except Exception as e:
             reason = f"load failed: {type(e).__name__}: {e}"
-            record_load_error(con, source, reason, sha256=report.document.sha256)
-            errors.append({"path": source, "reason": reason})
+            _record_quietly(con, source, reason, report.document.sha256, errors)
             continue
+        # read now: an earlier failure of the same bytes (an older reader) is history
+        con.execute("DELETE FROM load_errors WHERE sha256 = ?", [report.document.sha256])
         for other in also:  # the same bytes at another URL: one document, one more source
             add_source(con, report.document.sha256, other)
     for known in extraction.known:
         for source in known["sources"]:
             add_source(con, known["sha256"], source)
     for u in extraction.unreadable:
-        record_load_error(con, u["path"], u["reason"], sha256=u.get("sha256"))
-        errors.append({"path": u["path"], "reason": u["reason"]})
+        _record_quietly(con, u["path"], u["reason"], u.get("sha256"), errors)
     return {"loaded": loaded, "errors": errors}
+
+
+def _record_quietly(con, path: str, reason: str, sha256: str | None, errors: list) -> None:
+    """record_load_error for one document; should the warehouse refuse even that, the error
+    stays in the run's list (and its log): no single document fails a run."""
+    from gongkai.extract.intake import display_name
+
+    try:
+        record_load_error(con, path, reason, sha256=sha256)
+    except Exception as e:  # noqa: BLE001 - one document's record must not stop the others
+        reason += f" (and not recorded: {type(e).__name__}: {e})"
+    errors.append({"path": display_name(path), "reason": display_name(reason)})

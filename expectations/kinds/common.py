@@ -24,6 +24,22 @@ def lit(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def unreadable(f: str = "f") -> str:
+    """SQL: the fact ``f`` (a LEFT JOINed ``facts`` row) is a cell whose text could not be read
+    as a number: the extractor named it ``cell.unreadable``, or it holds no number yet its text
+    is none of the ways of writing nothing ("14x", "1 4?"). Such a cell is not blank and is
+    never counted as 0: a rule it is an operand of is not assessable."""
+    from gongkai.values import NO_NUMBER
+
+    text = f"regexp_replace(coalesce({f}.raw, ''), '\\s+', '', 'g')"
+    return (f"coalesce({f}.value IS NULL AND (EXISTS (SELECT 1 FROM extraction_problems up "
+            f"WHERE up.report_id = {f}.report_id AND up.code = 'cell.unreadable' "
+            f"AND up.table_name = {f}.table_name AND up.row_key = {f}.row_key "
+            f"AND up.column_key = {f}.column_key) OR NOT ({text} IN ("
+            + ", ".join(lit(t) for t in sorted(NO_NUMBER)) + f") "
+            f"OR regexp_full_match({text}, '[-—/]+'))), FALSE)")
+
+
 def key_templates(rule: Rule, key: str) -> tuple[str, ...]:
     if rule.scope == "row":
         pool = V.APP_ROWS if rule.table == V.APPLICATIONS else V.RL_ROWS
@@ -147,6 +163,8 @@ def operand_text(rule: Rule, o: dict) -> str:
         return f"{name} not extracted→0" if rule.blank_policy == "zero" \
             else f"{name} not extracted"
     page = f" (p.{o['page']})" if o["page"] is not None else ""
+    if o.get("unreadable"):
+        return f'{name} "{o["raw"]}" unreadable, not counted{page}'
     if o["value"] is None:
         shown = f'"{o["raw"]}"' if o["raw"] else "blank"
         return f"{name} {shown}→0{page}" if rule.blank_policy == "zero" \
@@ -162,6 +180,8 @@ def operand_zh(o: dict) -> str:
     page = f"第{o['page']}页" if o.get("page") is not None else ""
     if not o["present"]:
         return f"{name} 未提取（按0计）"
+    if o.get("unreadable"):
+        return f"{name} “{o['raw']}”无法识别（未计入{'，' + page if page else ''}）"
     if o["value"] is None:
         return f"{name} 空白（按0计{'，' + page if page else ''}）"
     return f"{name} {fmt(o['value'])}" + (f"（{page}）" if page else "")

@@ -5,7 +5,9 @@ Instances exist only where the previous report exists."""
 
 from __future__ import annotations
 
-from expectations.kinds.common import Kind, lit, side_text, side_zh, values_list, year_pairs
+from expectations.kinds.common import (
+    Kind, lit, side_text, side_zh, unreadable, values_list, year_pairs,
+)
 from expectations.rules import Rule, short_label
 
 KIND = Kind("continuity", measure="residual", cross_year=True, reads_agencies=True)
@@ -21,6 +23,8 @@ def sql(rule: Rule, report_ids: list[int] | None = None) -> str:
             row, column = (other, key) if rule.scope == "column" else (key, other)
             spec.append((key, key_pos, side, which, row, column, sign, op_pos))
     key_col = "column_key" if rule.scope == "column" else "row_key"
+    # a cell whose text is no number is not a 0: the instance cannot be assessed
+    ok = "n_present > 0 AND NOT unreadable_involved"
     return f"""
 WITH {year_pairs(rule, report_ids)},
 spec(key, key_pos, side, which, row_key, column_key, sign, op_pos) AS (
@@ -32,7 +36,8 @@ cell AS (
            CASE spec.which WHEN 'previous' THEN p.previous_year ELSE p.year END AS op_year,
            CASE spec.which WHEN 'previous' THEN p.previous_report_id ELSE p.report_id END
                AS op_report,
-           f.value, f.raw, f.page, f.report_id IS NOT NULL AS present
+           f.value, f.raw, f.page, f.report_id IS NOT NULL AS present,
+           {unreadable("f")} AS unreadable
     FROM pairs p CROSS JOIN spec
     LEFT JOIN facts f ON f.report_id = (CASE spec.which WHEN 'previous'
                                         THEN p.previous_report_id ELSE p.report_id END)
@@ -45,19 +50,21 @@ inst AS (
            list({{'side': side, 'table': {lit(rule.table)}, 'row': row_key,
                  'column': column_key, 'value': value, 'raw': raw, 'page': page,
                  'present': present, 'report_id': op_report, 'year': op_year,
-                 'sign': sign}} ORDER BY op_pos) AS operands,
+                 'sign': sign, 'unreadable': unreadable}} ORDER BY op_pos) AS operands,
            sum(sign * coalesce(value, 0)) FILTER (WHERE side = 'expected') AS expected,
            sum(sign * coalesce(value, 0)) FILTER (WHERE side = 'actual') AS actual,
-           coalesce(bool_or(present AND value IS NULL), FALSE) AS blank_involved,
+           coalesce(bool_or(present AND value IS NULL AND NOT unreadable), FALSE)
+               AS blank_involved,
+           coalesce(bool_or(unreadable), FALSE) AS unreadable_involved,
            coalesce(bool_or(NOT present), FALSE) AS missing_involved,
            count(*) FILTER (WHERE present) AS n_present
     FROM cell GROUP BY report_id, key
 )
 SELECT report_id, {lit(rule.id)} AS rule, key AS {key_col}, previous_report_id, operands,
-       CASE WHEN n_present > 0 THEN coalesce(expected, 0) END AS expected,
-       CASE WHEN n_present > 0 THEN coalesce(actual, 0) END AS actual,
-       CASE WHEN n_present > 0 THEN coalesce(expected, 0) - coalesce(actual, 0) END AS residual,
-       blank_involved, missing_involved, n_present > 0 AS assessable
+       CASE WHEN {ok} THEN coalesce(expected, 0) END AS expected,
+       CASE WHEN {ok} THEN coalesce(actual, 0) END AS actual,
+       CASE WHEN {ok} THEN coalesce(expected, 0) - coalesce(actual, 0) END AS residual,
+       blank_involved, missing_involved, unreadable_involved, {ok} AS assessable
 FROM inst
 ORDER BY report_id, key_pos
 """

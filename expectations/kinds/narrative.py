@@ -3,7 +3,7 @@ table cells (``figure_cells``), ``actual`` = the stated figure."""
 
 from __future__ import annotations
 
-from expectations.kinds.common import Kind, fmt, lit, report_filter, side_text, side_zh
+from expectations.kinds.common import Kind, fmt, lit, report_filter, side_text, side_zh, unreadable
 from expectations.rules import Rule
 
 KIND = Kind("narrative", measure="residual")
@@ -22,7 +22,8 @@ sf AS (
 ),
 cell AS (
     SELECT sf.report_id, sf.position, fc.table_name, fc.row_key, fc.column_key,
-           f.value, f.raw, f.page, f.report_id IS NOT NULL AS present
+           f.value, f.raw, f.page, f.report_id IS NOT NULL AS present,
+           {unreadable("f")} AS unreadable
     FROM sf JOIN figure_cells fc ON fc.figure = sf.figure AND fc.template = sf.template
     LEFT JOIN facts f ON f.report_id = sf.report_id AND f.table_name = fc.table_name
          AND f.row_key = fc.row_key AND f.column_key = fc.column_key
@@ -33,10 +34,13 @@ inst AS (
            any_value(sf.sentence) AS sentence, any_value(sf.phrase) AS phrase,
            list({{'side': 'expected', 'table': c.table_name, 'row': c.row_key,
                  'column': c.column_key, 'value': c.value, 'raw': c.raw, 'page': c.page,
-                 'present': c.present}} ORDER BY c.table_name, c.row_key)
+                 'present': c.present, 'unreadable': c.unreadable}}
+                ORDER BY c.table_name, c.row_key)
                 FILTER (WHERE c.report_id IS NOT NULL) AS cells,
            sum(coalesce(c.value, 0)) AS expected,
-           coalesce(bool_or(c.present AND c.value IS NULL), FALSE) AS blank_involved,
+           coalesce(bool_or(c.present AND c.value IS NULL AND NOT c.unreadable), FALSE)
+               AS blank_involved,
+           coalesce(bool_or(c.unreadable), FALSE) AS unreadable_involved,
            coalesce(bool_or(NOT c.present), FALSE) AS missing_involved,
            count(c.report_id) FILTER (WHERE c.present) AS n_present
     FROM sf LEFT JOIN cell c USING (report_id, position)
@@ -47,11 +51,14 @@ SELECT report_id, {lit(rule.id)} AS rule, figure AS figure_key, position, senten
        list_concat(coalesce(cells, []),
                    [{{'side': 'actual', 'table': 'text', 'row': NULL::VARCHAR,
                      'column': figure, 'value': stated, 'raw': sentence,
-                     'page': stated_page, 'present': TRUE}}]) AS operands,
-       CASE WHEN n_present > 0 THEN coalesce(expected, 0) END AS expected,
+                     'page': stated_page, 'present': TRUE, 'unreadable': FALSE}}]) AS operands,
+       CASE WHEN n_present > 0 AND NOT unreadable_involved THEN coalesce(expected, 0) END
+           AS expected,
        stated AS actual,
-       CASE WHEN n_present > 0 THEN coalesce(expected, 0) - stated END AS residual,
-       blank_involved, missing_involved, n_present > 0 AS assessable
+       CASE WHEN n_present > 0 AND NOT unreadable_involved THEN coalesce(expected, 0) - stated
+           END AS residual,
+       blank_involved, missing_involved, unreadable_involved,
+       n_present > 0 AND NOT unreadable_involved AS assessable
 FROM inst
 ORDER BY report_id, position
 """

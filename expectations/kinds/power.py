@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from expectations.kinds.common import (
-    Kind, KINDS_ZH, lit, operand_text, operand_zh, report_filter, TIERS_ZH,
+    Kind, KINDS_ZH, lit, operand_text, operand_zh, report_filter, TIERS_ZH, unreadable,
 )
 from expectations.rules import Rule
 
@@ -27,18 +27,19 @@ WITH rpt AS (
 ),
 inst AS (
     SELECT rpt.*, {column} AS column_key, f.value, f.raw, f.page,
-           f.report_id IS NOT NULL AS present
+           f.report_id IS NOT NULL AS present, {unreadable("f")} AS unreadable
     FROM rpt LEFT JOIN facts f ON f.report_id = rpt.report_id AND f.table_name = {lit(table)}
          AND f.row_key = {lit(row)} AND f.column_key = {column}
 )
 SELECT report_id, {lit(rule.id)} AS rule, agency, tier, agency_kind, rule_making_power,
        [{{'table': {lit(table)}, 'row': {lit(row)}, 'column': column_key, 'value': value,
-         'raw': raw, 'page': page, 'present': present}}] AS operands,
+         'raw': raw, 'page': page, 'present': present, 'unreadable': unreadable}}] AS operands,
        CASE WHEN value IS NOT NULL AND rule_making_power IS NOT NULL THEN 0 END AS expected,
        CASE WHEN value IS NOT NULL AND rule_making_power IS NOT NULL THEN value END AS actual,
        CASE WHEN value IS NOT NULL AND rule_making_power IS NOT NULL
             THEN (value > 0 AND NOT rule_making_power)::INTEGER END AS violations,
-       present AND value IS NULL AS blank_involved, NOT present AS missing_involved,
+       present AND value IS NULL AND NOT unreadable AS blank_involved,
+       NOT present AS missing_involved,
        value IS NOT NULL AND rule_making_power IS NOT NULL AS assessable
 FROM inst
 ORDER BY report_id

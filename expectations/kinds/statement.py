@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from expectations.kinds.common import Kind, lit, operand_text, operand_zh, report_filter
+from expectations.kinds.common import Kind, lit, operand_text, operand_zh, report_filter, unreadable
 from expectations.rules import Rule
 
 KIND = Kind("statement", measure="violations")
@@ -31,6 +31,7 @@ said AS (
 ),
 inst AS (
     SELECT said.*, f.value, f.raw, f.page, f.report_id IS NOT NULL AS present,
+           {unreadable("f")} AS unreadable,
            st.text AS statement, st.page AS statement_page
     FROM said
     LEFT JOIN facts f ON f.report_id = said.report_id AND f.table_name = {lit(table)}
@@ -42,16 +43,18 @@ SELECT report_id, {lit(rule.id)} AS rule, n_sentences, has_six, statement, state
        list_concat(
            [{{'side': 'actual', 'table': {lit(table)}, 'row': {lit(row)},
              'column': {lit(column)}, 'value': value, 'raw': raw, 'page': page,
-             'present': present}}],
+             'present': present, 'unreadable': unreadable}}],
            CASE WHEN statement IS NULL THEN [] ELSE
            [{{'side': 'expected', 'table': 'text', 'row': NULL::VARCHAR,
              'column': 'statement', 'value': NULL::DECIMAL(18,4), 'raw': statement,
-             'page': statement_page, 'present': TRUE}}] END) AS operands,
+             'page': statement_page, 'present': TRUE, 'unreadable': FALSE}}] END)
+           AS operands,
        CASE WHEN value IS NOT NULL AND n_sentences > 0 THEN 0 END AS expected,
        CASE WHEN value IS NOT NULL AND n_sentences > 0 THEN value END AS actual,
        CASE WHEN value IS NOT NULL AND n_sentences > 0
             THEN (value > 0 AND statement IS NULL)::INTEGER END AS violations,
-       present AND value IS NULL AS blank_involved, NOT present AS missing_involved,
+       present AND value IS NULL AND NOT unreadable AS blank_involved,
+       NOT present AS missing_involved,
        value IS NOT NULL AND n_sentences > 0 AS assessable
 FROM inst
 ORDER BY report_id

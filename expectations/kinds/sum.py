@@ -5,7 +5,7 @@ the operand cells, ``actual`` = the sum of the reported cells, ``residual = expe
 
 from __future__ import annotations
 
-from expectations.kinds.common import Kind, lit, operand_spec, report_filter, side_text
+from expectations.kinds.common import Kind, lit, operand_spec, report_filter, side_text, unreadable
 from expectations.rules import Rule, short_label
 
 KIND = Kind("sum", measure="residual")
@@ -19,6 +19,8 @@ def sql(rule: Rule, report_ids: list[int] | None = None) -> str:
     ok = "n_present > 0"
     if rule.blank_policy == "not_assessable":
         ok += " AND NOT blank_involved AND NOT missing_involved"
+    # a cell whose text is no number is not a 0: the instance cannot be assessed
+    ok += " AND NOT unreadable_involved"
     key_col = "column_key" if rule.scope == "column" else "row_key"
     return f"""
 WITH rpt AS (
@@ -34,7 +36,8 @@ spec(key, key_pos, side, row_key, column_key, op_pos, optional, unless_present, 
 ),
 cell AS (
     SELECT rpt.report_id, rpt.template, rpt.table_present, spec.*,
-           f.value, f.raw, f.page, f.report_id IS NOT NULL AS present
+           f.value, f.raw, f.page, f.report_id IS NOT NULL AS present,
+           {unreadable("f")} AS unreadable
     FROM rpt CROSS JOIN spec
     LEFT JOIN facts f ON f.report_id = rpt.report_id AND f.table_name = {lit(rule.table)}
          AND f.row_key = spec.row_key AND f.column_key = spec.column_key
@@ -54,10 +57,12 @@ inst AS (
            list_contains(any_value(key_templates), any_value(template)) AS in_template,
            list({{'side': side, 'table': {lit(rule.table)}, 'row': row_key,
                  'column': column_key, 'value': value, 'raw': raw, 'page': page,
-                 'present': present}} ORDER BY op_pos) AS operands,
+                 'present': present, 'unreadable': unreadable}} ORDER BY op_pos) AS operands,
            sum(coalesce(value, 0)) FILTER (WHERE side = 'expected') AS expected,
            sum(coalesce(value, 0)) FILTER (WHERE side = 'actual') AS actual,
-           coalesce(bool_or(present AND value IS NULL), FALSE) AS blank_involved,
+           coalesce(bool_or(present AND value IS NULL AND NOT unreadable), FALSE)
+               AS blank_involved,
+           coalesce(bool_or(unreadable), FALSE) AS unreadable_involved,
            coalesce(bool_or(NOT present), FALSE) AS missing_involved,
            count(*) FILTER (WHERE present) AS n_present
     FROM used GROUP BY report_id, key
@@ -66,7 +71,7 @@ SELECT report_id, {lit(rule.id)} AS rule, key AS {key_col}, operands,
        CASE WHEN {ok} THEN coalesce(expected, 0) END AS expected,
        CASE WHEN {ok} THEN coalesce(actual, 0) END AS actual,
        CASE WHEN {ok} THEN coalesce(expected, 0) - coalesce(actual, 0) END AS residual,
-       blank_involved, missing_involved, {ok} AS assessable
+       blank_involved, missing_involved, unreadable_involved, {ok} AS assessable
 FROM inst
 WHERE {"n_present > 0 OR (NOT table_present AND in_template)" if rule.instances == "present"
        else "TRUE"}

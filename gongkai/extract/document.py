@@ -8,6 +8,8 @@ that LibreOffice embeds from CFF outlines (Noto Serif CJK) those put text a row 
 from __future__ import annotations
 
 import ctypes
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +48,13 @@ class OpenedPdf:
     page_texts: list[str]
     glyphs: list[list[Glyph]]  # per page
     page_heights: list[float]
+    # the file the layout readers (Camelot, pdfplumber) are given: the document itself, or for
+    # a "no copy" PDF (an owner password only) a decrypted copy, removed by ``close``
+    layout_path: str = ""
+
+    def close(self) -> None:
+        if self.layout_path and self.layout_path != self.document.path:
+            Path(self.layout_path).unlink(missing_ok=True)
 
 
 def open_pdf(path: str | Path) -> OpenedPdf:
@@ -67,7 +76,14 @@ def open_pdf(path: str | Path) -> OpenedPdf:
         if "password" in reason.lower():
             raise UnreadableDocument(name, "encrypted: the PDF needs a password to open") from exc
         raise UnreadableDocument(name, f"damaged PDF: {reason}") from exc
+    layout_path = name
     try:
+        if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
+            # encrypted, yet open without a password: an owner password only ("禁止复制", P=0
+            # or restrictive permissions). Reading is allowed, and PDFium reads it; pdfminer
+            # under Camelot refuses it (PDFTextExtractionNotAllowed, or fails on the P value),
+            # so the layout readers get a copy PDFium saves with the security removed
+            layout_path = _unlocked_copy(pdf)
         page_texts, glyphs, heights = [], [], []
         for index in range(len(pdf)):
             page = pdf[index]
@@ -78,12 +94,34 @@ def open_pdf(path: str | Path) -> OpenedPdf:
             textpage.close()
             page.close()
         pages = len(pdf)
+    except BaseException:
+        if layout_path != name:
+            Path(layout_path).unlink(missing_ok=True)
+        raise
     finally:
         pdf.close()
     if sum(len("".join(t.split())) for t in page_texts) < MIN_TEXT_CHARS:
+        if layout_path != name:
+            Path(layout_path).unlink(missing_ok=True)
         raise UnreadableDocument(name, "no text layer (a scanned image?): OCR is not supported")
     document = Document(path=name, sha256=sha256_of(path), pages=pages, kind="pdf")
-    return OpenedPdf(document, page_texts, glyphs, heights)
+    return OpenedPdf(document, page_texts, glyphs, heights, layout_path)
+
+
+# FPDF_SaveAsCopy flag: write the document without its encryption (fpdf_save.h)
+_FPDF_REMOVE_SECURITY = 3
+
+
+def _unlocked_copy(pdf) -> str:
+    """A temporary copy of the open ``pdf`` without its security handler."""
+    fd, copy = tempfile.mkstemp(prefix="gongkai-unlocked-", suffix=".pdf")
+    os.close(fd)
+    try:
+        pdf.save(copy, flags=_FPDF_REMOVE_SECURITY)
+    except BaseException:
+        Path(copy).unlink(missing_ok=True)
+        raise
+    return copy
 
 
 def _to_displayed(page):

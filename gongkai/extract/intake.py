@@ -28,6 +28,29 @@ READERS: dict[str, str] = {
     "pdf": "gongkai.extract.pdf:read_pdf",
 }
 
+# the version of the intake itself (how a format is told, what is a document): raised when a
+# change may read a document that failed before; with each reader's READER_VERSION and
+# gongkai's own version it makes ``reader_version()``, recorded with every load error
+INTAKE_VERSION = 1
+
+
+def reader_version() -> str:
+    """What read (or failed to read) a document: gongkai's version, the intake's and every
+    reader's (``READER_VERSION`` of its module), e.g. 'gongkai 0.1.0; intake 1; pdf 2'. A
+    document that failed under another reader version is tried again."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("gongkai")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        version = "unknown"
+    parts = [f"gongkai {version}", f"intake {INTAKE_VERSION}"]
+    for fmt, target in sorted(READERS.items()):
+        module = importlib.import_module(target.split(":")[0])
+        parts.append(f"{fmt} {getattr(module, 'READER_VERSION', 0)}")
+    return "; ".join(parts)
+
+
 # file names that may be a report (the bytes decide what it is); other files of a folder are
 # listed as skipped, never silently
 DOCUMENT_SUFFIXES = {".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".html", ".htm",
@@ -36,6 +59,36 @@ DOCUMENT_SUFFIXES = {".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".
 # how many bytes the format is told from: enough for an OLE directory or a ZIP's central
 # directory of any report; a larger file is told by its first bytes only
 SNIFF_BYTES = 64 << 20
+
+
+def display_name(path: str | Path) -> str:
+    """A path as text that can be stored and printed anywhere: itself when it is valid
+    Unicode; a name that is not UTF-8 (its bytes came through ``os.fsdecode`` as surrogates)
+    with each such byte written ``\\xNN``. ``name_bytes`` keeps the original bytes."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return _original_bytes(text).decode("utf-8", "backslashreplace")
+
+
+def name_bytes(path: str | Path) -> str | None:
+    """The original bytes of a path that is not valid UTF-8, in hex (None for one that is):
+    with ``display_name`` nothing of the name is lost."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        return _original_bytes(text).hex()
+
+
+def _original_bytes(text: str) -> bytes:
+    try:
+        return os.fsencode(text)  # surrogateescape: the bytes the file system gave
+    except UnicodeEncodeError:  # surrogates that no file system gave: keep them as UTF-8 does
+        return text.encode("utf-8", "surrogatepass")
 
 
 def sha256_of(path: str | Path) -> str:
@@ -169,8 +222,9 @@ def _document(p: Path) -> dict:
 
 
 def mark_settled(documents: list[dict], settled: set[str]) -> list[dict]:
-    """Flag the documents whose bytes the warehouse already holds (or found unreadable): they
-    are not extracted again, only their path or URL is recorded."""
+    """Flag the documents whose bytes the warehouse already holds (or found unreadable with
+    the current reader version, ``warehouse.store.settled_documents``): they are not
+    extracted again, only their path or URL is recorded."""
     return [{**d, "settled": d.get("sha256") in settled} for d in documents]
 
 
@@ -187,25 +241,39 @@ class Extraction:
     sources: dict[str, list[str]] = field(default_factory=dict)
 
 
-def extract_documents(documents: list[dict]) -> Extraction:
+def extract_documents(documents: list[dict], *, bounded: bool = True,
+                      limits=None) -> Extraction:
     """``read_document`` for every new document; an unreadable one is recorded, the rest go
-    on."""
+    on. ``bounded``: each document is read in a worker process limited in memory and time
+    (``gongkai.extract.bounded``; ``limits`` or the configured ones), and one that exceeds a
+    limit is unreadable for that reason; False reads them in this process."""
+    from contextlib import nullcontext
+
+    from gongkai.extract.bounded import BoundedReader
+
     out = Extraction()
-    for doc in documents:
-        sources = doc.get("sources") or [doc["path"]]
-        if doc.get("settled"):
-            out.known.append({"path": doc["path"], "sha256": doc["sha256"], "sources": sources})
-            continue
-        try:
-            out.reports.append(read_document(doc["path"]))
-            out.sources[doc["path"]] = sources
-        except UnreadableDocument as e:
-            out.unreadable.append({"path": sources[0], "sha256": doc.get("sha256"),
-                                   "reason": e.reason})
-        except Exception as e:  # a bug of ours on one document must not stop the others
-            out.unreadable.append({"path": sources[0], "sha256": doc.get("sha256"),
-                                   "reason": f"extraction failed: {type(e).__name__}: {e}"})
+    todo = [d for d in documents if not d.get("settled")]
+    with (BoundedReader(limits) if bounded and todo else nullcontext()) as worker:
+        read = worker.read if worker is not None else read_document
+        for doc in documents:
+            _extract_one(doc, read, out)
     return out
+
+
+def _extract_one(doc: dict, read, out: Extraction) -> None:
+    sources = doc.get("sources") or [doc["path"]]
+    if doc.get("settled"):
+        out.known.append({"path": doc["path"], "sha256": doc["sha256"], "sources": sources})
+        return
+    try:
+        out.reports.append(read(doc["path"]))
+        out.sources[doc["path"]] = sources
+    except UnreadableDocument as e:
+        out.unreadable.append({"path": sources[0], "sha256": doc.get("sha256"),
+                               "reason": e.reason})
+    except Exception as e:  # a bug of ours on one document must not stop the others
+        out.unreadable.append({"path": sources[0], "sha256": doc.get("sha256"),
+                               "reason": f"extraction failed: {type(e).__name__}: {e}"})
 
 
 def problem_lines(reports: list[Report]) -> list[str]:

@@ -11,10 +11,18 @@ from gongkai.extract.grid import read_grids
 from gongkai.extract.tables import table_pages
 from gongkai.model import Report
 
+# raised whenever the reader may now read a PDF it failed on (or read it otherwise): load
+# errors of older versions are retried (intake.reader_version). 2: owner-password-only PDFs
+READER_VERSION = 2
+
 
 def read_pdf(path: str | Path) -> Report:
     """Extract one report. Raises UnreadableDocument for a file that cannot be read at all;
     anything read with doubt is listed in ``Report.problems``, never guessed."""
     opened = open_pdf(path)
-    grids = read_grids(str(path), opened.glyphs, pages=table_pages(opened.page_texts))
+    try:
+        grids = read_grids(opened.layout_path, opened.glyphs,
+                           pages=table_pages(opened.page_texts))
+    finally:
+        opened.close()
     return report_from_grids(opened.document, opened.page_texts, grids, opened.page_heights)

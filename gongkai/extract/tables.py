@@ -159,7 +159,55 @@ def read_tables(grids: list[Grid], template: str, page_heights: list[float]) -> 
                 table=table))
         else:
             parsers[table].finish(ctx)
+    _account_for_every_cell(ctx)
     return ctx.reading
+
+
+def expected_cells(template: str, facts: list[Fact]) -> list[tuple[str, str, str]]:
+    """Every (table, row, column) a report of ``template`` has, table 三's （六） as the report
+    prints it: the 2019 single row or the 2021 three (a hybrid prints either)."""
+    out = []
+    for table in V.TABLES:
+        rows = application_rows(template, facts) if table == V.APPLICATIONS \
+            else V.rows(table, template)
+        for row in rows:
+            out += [(table, row.key, c.key) for c in V.columns(table, template, row.key)]
+    return out
+
+
+def application_rows(template: str, facts: list[Fact]):
+    keys = {f.row for f in facts if f.table == V.APPLICATIONS}
+    expected = list(V.rows(V.APPLICATIONS, "2021"))
+    if "other_handling" in keys or (template == "2019" and not keys & set(_SIX)):
+        expected = [r for r in expected if r.key not in _SIX]
+        expected.insert(20, next(r for r in V.APP_ROWS if r.key == "other_handling"))
+    return expected
+
+
+def unaccounted_cells(template: str, facts: list[Fact], problems: list[Problem]
+                      ) -> list[tuple[str, str, str]]:
+    """The cells of the template neither read (a fact) nor named by a problem: the cell's own,
+    its row's (row.missing, or cell.missing listing what the row lacks) or its table's
+    (table.missing). Extraction leaves none (``_account_for_every_cell``)."""
+    read = {(f.table, f.row, f.column) for f in facts}
+    named = {(p.table, p.row, p.column) for p in problems}
+    rows = {(p.table, p.row) for p in problems
+            if p.row and p.column is None and p.code in ("row.missing", "cell.missing")}
+    tables = {p.table for p in problems if p.code == "table.missing"}
+    return [c for c in expected_cells(template, facts)
+            if c not in read and c not in named and c[:2] not in rows and c[0] not in tables]
+
+
+def _account_for_every_cell(ctx: _Context) -> None:
+    """Every cell of the template is either read or named by a problem: a final pass over the
+    template, for the cells no reading step above named (a column whose header was not read,
+    in a row that has a problem of its own; a figure of table 四 under no region)."""
+    for table, row, column in unaccounted_cells(ctx.template, ctx.reading.facts,
+                                                ctx.reading.problems):
+        ctx.reading.problems.append(Problem(
+            "cell.missing", f"table {V.TABLE_LABELS[table]}: {V.label(table, row)} · "
+            f"{V.label(table, column, column=True)} ({table}.{row}.{column}) was not read: "
+            "no cell of the table was found for it", table=table, row=row, column=column))
 
 
 def _has_labels(grid: Grid) -> bool:
@@ -441,12 +489,8 @@ class _Applications(_BrokenHeaderTable):
         return (V.APPLICATIONS, "carried_forward") not in {(t, r) for t, r, _ in ctx.seen}
 
     def finish(self, ctx: _Context) -> None:
-        keys = {f.row for f in ctx.reading.facts if f.table == V.APPLICATIONS}
-        expected = list(V.rows(V.APPLICATIONS, "2021"))
-        if "other_handling" in keys or (ctx.template == "2019" and not keys & set(_SIX)):
-            expected = [r for r in expected if r.key not in _SIX]
-            expected.insert(20, next(r for r in V.APP_ROWS if r.key == "other_handling"))
-        _report_missing_rows(ctx, V.APPLICATIONS, expected)
+        _report_missing_rows(ctx, V.APPLICATIONS,
+                             application_rows(ctx.template, ctx.reading.facts))
 
 
 # --- 四、政府信息公开行政复议、行政诉讼情况 ----------------------------------------------------
