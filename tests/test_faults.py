@@ -397,7 +397,7 @@ def test_run_after_a_dead_run_over_odd_names_and_noisy_pdfs(tmp_path, faults):
     assert proc.returncode == 0, out + err
     assert "check_reports_job succeeded" in out
     assert _status(home, dead) == "FAILURE"
-    assert f"run {dead} had stopped without finishing; marked failed" in err
+    assert f"run {dead} (process 4194000, gone) marked failed" in err
     assert not staging.exists() and not staged_docs.exists()
     assert not list(wdir.glob(f".*{dead}*"))
     assert "documents:                2" in out
