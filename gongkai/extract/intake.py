@@ -26,6 +26,7 @@ from gongkai.model import Report, UnreadableDocument
 # heavy libraries, Camelot, LibreOffice bindings, OCR engines)
 READERS: dict[str, str] = {
     "pdf": "gongkai.extract.pdf:read_pdf",
+    "html": "gongkai.extract.html:read_html",
 }
 
 # file names that may be a report (the bytes decide what it is); other files of a folder are

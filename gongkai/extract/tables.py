@@ -174,7 +174,12 @@ def _cell_under(regions: list[Region], x_range: tuple[float, float],
                 min_share: float = 0.0) -> Region | None:
     """The region lying most under the column ``x_range`` (None if it covers less than
     ``min_share`` of the column's width, or nothing of it)."""
-    cell = max(regions, key=lambda g: _overlap((g.x0, g.x1), x_range), default=None)
+    # of regions lying equally under it, the one lying most *within* it: an HTML row whose
+    # colspans disagree with its header ("0" spanning 上一年项目数量 and half of 本年增/减,
+    # then "0" under the rest of 本年增/减) gives 本年增/减 to the second
+    cell = max(regions, key=lambda g: (_overlap((g.x0, g.x1), x_range),
+                                       _overlap((g.x0, g.x1), x_range) / max(g.x1 - g.x0, 1e-9)),
+               default=None)
     if cell is None:
         return None
     covered = _overlap((cell.x0, cell.x1), x_range)
