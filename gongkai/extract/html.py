@@ -44,6 +44,7 @@ SOURCE_METAS = ("ContentSource", "Author", "SiteName")
 # words only the statutory tables print (a table with two of them is one of the three)
 TABLE_WORDS = ("信息内容", "第二十条", "规章", "规范性文件", "行政许可", "行政处罚", "行政事业性收费",
                "申请人情况", "自然人", "商业企业", "本年新收", "予以公开", "不予公开", "结转下年度",
+               "无法提供", "不予处理", "国家秘密", "信访举报", "另行制作", "仍不明确", "重复申请",
                "行政复议", "行政诉讼", "维持", "纠正", "审结", "复议后起诉")
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
@@ -159,10 +160,12 @@ class Page:
         chosen = []
         for i, t in enumerate(tables):
             words = _table_words(t)
-            if words >= 2 and not _mostly_links(t):
+            if _mostly_links(t):
+                continue
+            follows = bool(chosen) and chosen[-1] is tables[i - 1]
+            if words >= 2 or (follows and (words >= 1 or _figures_only(t))):
+                # (the rest of the table before, cut off after few labels or none)
                 chosen.append(t)
-            elif chosen and chosen[-1] is tables[i - 1] and _figures_only(t):
-                chosen.append(t)  # the rest of the table before, cut off with no labels
         return chosen
 
     def article_body(self, statutory: list):
