@@ -177,3 +177,18 @@ def test_cell_text_of_word_markup():
         '<td><p class="MsoNormal"><span style="x">本年新<br>制作</span><span>数量</span></p>'
         '<p class="MsoNormal"><span>&nbsp;</span></p></td>')
     assert element_text(td) == "本年新\n制作数量"
+
+
+def test_check_html_boxes_the_cells_of_each_finding_in_the_published_tables():
+    """`gongkai check --html` on an HTML report: the page's own tables, the cells of the failed
+    applications.balance findings (14≠15 natural persons, 19≠20 in all) boxed by locator."""
+    from expectations import check_report
+    from gongkai.report_html import build_html
+
+    report = read(PAGES / "trs-gulou-finance-2023.html")
+    page = build_html(report, check_report(report))
+    assert page.count('<figure class="published"') == 4  # table 三 is cut in two
+    boxed = page.count('class="boxed"')
+    # new_requests, carried_over, total_processed, carried_forward × natural_person, total
+    assert boxed == 8
+    assert "Cells that could not be located" not in page

@@ -19,6 +19,7 @@ related links and footers, often laid out with tables of their own. The reader
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from pathlib import Path
@@ -384,3 +385,31 @@ def css_path(el) -> str:
             steps.append(f"{node.tag}:nth-of-type({_nth_of_type(node)})")
         node = parent
     return " > ".join(reversed(steps))
+
+
+# --- the tables as published, for a person ---------------------------------------------------
+
+def published_tables(path: str | Path, marks: dict[tuple[int, int, int], list[int]]) -> list[str]:
+    """The page's statutory tables as HTML fragments, as the page prints them (its own cells,
+    spans and text; its styles and scripts left out), each cell in ``marks`` (by its locator's
+    (table, row, col)) boxed in red with the numbers of the findings it belongs to."""
+    text, _ = decode(Path(path).read_bytes())
+    tables = Page(parse(text, str(path))).statutory_tables()
+    out = []
+    for i, table in enumerate(tables, 1):
+        table = copy.deepcopy(table)
+        for el in table.iter(etree.Element):
+            for attribute in [a for a in el.attrib if a not in ("rowspan", "colspan")]:
+                del el.attrib[attribute]
+        for r, tr in enumerate(table_rows(table), 1):
+            cells = [td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
+            for c, td in enumerate(cells, 1):
+                numbers = marks.get((i, r, c))
+                td.set("data-locator", f"{i}/{r}/{c}")
+                if numbers:
+                    td.set("class", "boxed")
+                    tag = etree.SubElement(td, "sup")
+                    tag.set("class", "box-num")
+                    tag.text = ",".join(map(str, numbers))
+        out.append(etree.tostring(table, encoding="unicode", method="html"))
+    return out
