@@ -192,3 +192,22 @@ def test_check_html_boxes_the_cells_of_each_finding_in_the_published_tables():
     # new_requests, carried_over, total_processed, carried_forward × natural_person, total
     assert boxed == 8
     assert "Cells that could not be located" not in page
+
+
+def test_utf8_bytes_declared_gbk_are_read_as_utf8():
+    from gongkai.extract.html import decode
+
+    text, problems = decode("<meta charset='gbk'><p>本年新收政府信息公开申请数量</p>".encode())
+    assert "本年新收政府信息公开申请数量" in text and [p.code for p in problems] == ["html.charset"]
+
+
+def test_agency_and_year_from_the_cms_metadata_when_no_title_names_them(tmp_path):
+    page = tmp_path / "art.html"
+    page.write_text(
+        "<html><head><meta charset='utf-8'><title>政府信息公开工作年度报告</title>"
+        "<meta name='ContentSource' content='示例县人民政府办公室'>"
+        "<meta name='PubDate' content='2024-01-26 10:00'></head><body><div id='zoom'>"
+        "<p>政府信息公开工作年度报告</p><p>一、总体情况</p></div></body></html>", encoding="utf-8")
+    report = read_document(page)
+    assert (report.agency, report.year) == ("示例县人民政府办公室", 2023)
+    assert {"agency.from_page", "year.from_page"} <= {p.code for p in report.problems}

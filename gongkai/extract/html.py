@@ -76,10 +76,9 @@ def read_html(path: str | Path) -> Report:
         shown = re.sub(r"\s+", " ", " ".join(root.itertext()))[:60].strip()
         raise UnreadableDocument(str(path), "not a PDF, and the HTML page holds no report: no "
                                             f"statutory table nor a report's title ({shown!r})")
-    agency, year = page.agency_and_year(headline)
     # the headline heads the text as a PDF's title heads its page 1 (unless the body has it)
-    shown = headline and headline not in prose[:300]
-    texts = [f"{headline}\n{prose}" if shown else prose]
+    texts = [f"{headline}\n{prose}" if headline and headline not in prose[:300] else prose]
+    agency, year = page.agency_and_year(headline, texts, problems)
     tables = [cell_table(t, i + 1, css_path(t)) for i, t in enumerate(statutory)]
     document = Document(path=str(path), sha256=sha256_of(path), pages=1, kind="html")
     report = report_from_cell_tables(document, texts, tables, agency=agency, year=year,
@@ -103,6 +102,15 @@ def decode(data: bytes) -> tuple[str, list[Problem]]:
     m = _DECLARED.search(data[:4096])
     declared = m.group(1).decode("ascii").lower() if m else None
     encoding = _DOCUMENT_ENCODINGS.get(declared, declared) if declared else None
+    if encoding == "gb18030" and not data.isascii():
+        # GB18030 decodes almost any bytes, UTF-8 text too (into nonsense); valid UTF-8 with
+        # Chinese in it is no GBK page by chance
+        try:
+            text = data.decode("utf-8")
+            return text, [Problem("html.charset", f"the page declares charset {declared} but "
+                                  "its bytes are UTF-8; read as UTF-8")]
+        except UnicodeDecodeError:
+            pass
     if encoding:
         try:
             return data.decode(encoding), []
@@ -225,18 +233,32 @@ class Page:
             return re.split(r"\s*[_|\-—–]{1,2}\s*", self.title)[0] or self.title
         return None
 
-    def agency_and_year(self, headline: str | None) -> tuple[str | None, int | None]:
-        """The agency and year the page names in its title, headline or metadata; None where it
-        names none (``report_from_cell_tables`` then reads the text, as a PDF's is read)."""
+    def agency_and_year(self, headline: str | None, texts: list[str],
+                        problems: list[Problem]) -> tuple[str | None, int | None]:
+        """The agency and year the page names in its headline, ``ArticleTitle`` or title, else
+        in its text (as a PDF's are read); else the agency its CMS names as the source
+        (``ContentSource``) and the year before the one it was published in (``PubDate``; the
+        条例 has reports published by 31 January), each then recorded as a problem."""
         agency = year = None
-        for text in (headline, self.meta.get("ArticleTitle"), self.title):
+        for text in (headline, self.meta.get("ArticleTitle"), self.title, *texts):
             if not text:
                 continue
             found_agency, found_year = identify([text])
             agency = agency or found_agency
             year = year or found_year
             if agency and year:
-                break
+                return agency, year
+        source = next((self.meta[k] for k in SOURCE_METAS if self.meta.get(k)), None)
+        if agency is None and source:
+            agency = source
+            problems.append(Problem("agency.from_page", f"no title naming the agency; the "
+                                    f"page's metadata names {source!r} as its source"))
+        published = re.match(r"\s*(20\d\d)\D?(\d{1,2})", self.meta.get("PubDate") or "")
+        if year is None and published and int(published.group(2)) <= 6:
+            year = int(published.group(1)) - 1
+            problems.append(Problem("year.from_page", f"no year in the title or the reporting "
+                                    f"period; the page was published {self.meta['PubDate']!r}, "
+                                    f"so the report is taken for {year}"))
         return agency, year
 
 
