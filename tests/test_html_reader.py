@@ -211,3 +211,46 @@ def test_agency_and_year_from_the_cms_metadata_when_no_title_names_them(tmp_path
     report = read_document(page)
     assert (report.agency, report.year) == ("示例县人民政府办公室", 2023)
     assert {"agency.from_page", "year.from_page"} <= {p.code for p in report.problems}
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_the_pipeline_loads_html_pages_with_their_locators(tmp_path):
+    """The asset graph over a folder of HTML pages (one named .pdf): every page a report of
+    kind html, every cell with its locator in the warehouse; only the error page in
+    load_errors."""
+    import shutil
+
+    import dagster as dg
+
+    from assets import documents, findings, warehouse
+    from assets.resources import CrawlResource, ReportFolderResource, WarehouseResource
+    from warehouse import store
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(PAGES / "hanweb-wuxi-edu-2022.html", folder / "wuxi.html")
+    shutil.copy(SHANGHAI, folder / "shanghai.pdf")
+    (folder / "error-page.htm").write_text("<html><body>404 页面不存在</body></html>",
+                                           encoding="utf-8")
+    db = tmp_path / "gongkai.duckdb"
+    result = dg.materialize(
+        [documents.report_documents, documents.extracted_reports, warehouse.warehouse_reports,
+         findings.rule_findings, warehouse.facts_integrity, findings.findings_summary,
+         findings.published_warehouse],
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={"warehouse": WarehouseResource(path=str(db)),
+                   "reports": ReportFolderResource(folders=[str(folder)]),
+                   "crawl": CrawlResource(store_dir=str(tmp_path / "store"))},
+        raise_on_error=False)
+    assert result.success
+    con = store.connect(db, read_only=True)
+    try:
+        kinds = con.execute("SELECT d.kind, count(*) FROM reports r JOIN documents d "
+                            "USING (document_id) GROUP BY 1").fetchall()
+        cells = con.execute("SELECT count(*), count(locator) FROM facts").fetchone()
+        errors = con.execute("SELECT path FROM load_errors").fetchall()
+    finally:
+        con.close()
+    assert kinds == [("html", 2)]
+    assert cells == (200 + 198, 200 + 198)
+    assert [Path(p).name for (p,) in errors] == ["error-page.htm"]
