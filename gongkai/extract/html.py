@@ -40,7 +40,8 @@ BODY_SELECTORS = (
 HEADLINE_SELECTORS = ("h1", ".title", ".article-title", ".bt_title", "#title", "h2", ".tit")
 # the CMS metadata (政府网站发展指引) naming the article
 TITLE_METAS = ("ArticleTitle", "title", "dc.title")
-SOURCE_METAS = ("ContentSource", "Author", "SiteName")
+# the agency the article is from (not SiteName: a department's report on the city's portal)
+SOURCE_METAS = ("ContentSource",)
 
 # words only the statutory tables print (a table with two of them is one of the three)
 TABLE_WORDS = ("信息内容", "第二十条", "规章", "规范性文件", "行政许可", "行政处罚", "行政事业性收费",
@@ -71,7 +72,7 @@ def read_html(path: str | Path) -> Report:
     statutory = page.statutory_tables()
     body = page.article_body(statutory)
     prose = body_prose(body, statutory)
-    headline = page.headline(body)
+    headline = page.headline()
     if not statutory and not _names_a_report(" ".join((headline or "", page.title or "", prose[:400]))):
         shown = re.sub(r"\s+", " ", " ".join(root.itertext()))[:60].strip()
         raise UnreadableDocument(str(path), "not a PDF, and the HTML page holds no report: no "
@@ -218,7 +219,7 @@ class Page:
         body = self.root.find(".//body")
         return body if body is not None else self.root
 
-    def headline(self, body) -> str | None:
+    def headline(self) -> str | None:
         """The article's headline: the CMS's ArticleTitle, the headline element, the title."""
         for name in TITLE_METAS:
             if self.meta.get(name) and _names_a_report(self.meta[name]):
