@@ -75,8 +75,8 @@ def read_html(path: str | Path) -> Report:
     headline = page.headline()
     if not statutory and not _names_a_report(" ".join((headline or "", page.title or "", prose[:400]))):
         shown = re.sub(r"\s+", " ", " ".join(root.itertext()))[:60].strip()
-        raise UnreadableDocument(str(path), "not a PDF, and the HTML page holds no report: no "
-                                            f"statutory table nor a report's title ({shown!r})")
+        raise UnreadableDocument(str(path), "not a PDF: an html page that holds no report (no "
+                                            f"statutory table nor a report's title): {shown!r}")
     # the headline heads the text as a PDF's title heads its page 1 (unless the body has it)
     texts = [f"{headline}\n{prose}" if headline and headline not in prose[:300] else prose]
     agency, year = page.agency_and_year(headline, texts, problems)
