@@ -93,9 +93,10 @@ class Report:
         return None
 
     def facts_json(self) -> list[dict]:
+        # a cell off a PDF page (HTML, Word) says where it is: its locator
         return [
             {"table": f.table, "row": f.row, "column": f.column, "value": f.json_value(),
-             "raw": f.raw, "page": f.page}
+             "raw": f.raw, "page": f.page, **({"locator": f.locator} if f.locator else {})}
             for f in self.facts
         ]
 

@@ -71,6 +71,12 @@ _APP_LABELS: dict[str, tuple[str, str | None, str | None]] = {
 }
 
 CSS = """
+figure.published table { border-collapse: collapse; font-size: .85em; margin: .5em 0; }
+figure.published td, figure.published th { border: 1px solid var(--line); padding: 2px 5px; }
+figure.published td.boxed { outline: 3px solid var(--red); outline-offset: -2px;
+                            background: var(--redbg); }
+figure.published p { margin: 0; }
+figure.published sup.box-num { color: var(--red); font-weight: bold; margin-left: .2em; }
 :root { --red: #c00000; --redbg: #ffd6d6; --grey: #e6e6e6; --line: #999; }
 body { font-family: "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC",
        "Source Han Sans SC", "WenQuanYi Micro Hei", "Noto Sans SC", sans-serif;
@@ -576,6 +582,9 @@ def build_html(report: Report, findings: list[dict], *, scale: float = RENDER_SC
                     f'{base64.b64encode(png).decode("ascii")}"></figure>')
         finally:
             pdf.close()
+    if d.kind == "html":
+        p.append(_published_html_tables(d.path, facts, fail_numbers))
+        unboxed = [key for key in unboxed if facts.get(key) is None or not facts[key].locator]
     if unboxed:
         p.append("<p class=\"en\">未能在页面上定位的单元格 Cells that could not be located on a "
                  "page: " + _e("; ".join("/".join(map(str, k)) for k in unboxed)) + "</p>")
@@ -588,8 +597,30 @@ def build_html(report: Report, findings: list[dict], *, scale: float = RENDER_SC
             p.append(f"<li><code>{_e(pr.code)}</code>{_e(page)} {_e(pr.message)}</li>")
         p.append("</ul>")
     p.append("<footer>gongkai check --html · 数值取自 PDF 文本层 values read from the PDF's text "
-             "layer</footer></body></html>")
+             "layer</footer></body></html>" if d.kind == "pdf" else
+             f"<footer>gongkai check --html · 数值取自原文 values read from the {_e(d.kind)} "
+             "document's own cells</footer></body></html>")
     return "\n".join(p)
+
+
+def _published_html_tables(path, facts: dict, fail_numbers: dict[tuple, list[int]]) -> str:
+    """An HTML page's statutory tables as it prints them, the cells of the failed findings
+    boxed in red (found by their locators) and numbered like the findings."""
+    from gongkai.extract.html import published_tables
+
+    marks: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for key, nums in fail_numbers.items():
+        fact = facts.get(key)
+        if fact is not None and fact.locator:
+            spot = (fact.locator["table"], fact.locator["row"], fact.locator["col"])
+            marks[spot] += [n for n in nums if n not in marks[spot]]
+    parts = ['<h2 id="published">原文表格 <span class="en">The tables as the page prints them, '
+             "failing cells boxed</span></h2>"]
+    for i, fragment in enumerate(published_tables(path, marks), 1):
+        parts.append(f'<figure class="published" id="table-{i}"><figcaption>网页第 {i} 个表格 · '
+                     f"table {i} of the page — 红框为不通过规则所涉单元格 · red boxes: the cells of "
+                     f"the failed findings, numbered as above</figcaption>{fragment}</figure>")
+    return "\n".join(parts)
 
 
 def render_html(report: Report, findings: list[dict], out_path, *,

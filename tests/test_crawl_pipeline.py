@@ -82,15 +82,21 @@ def test_first_run_crawls_extracts_checks_and_publishes(first, place):
     assert first.success
     assert metadata(first, "crawl_demo")["new"] == 19  # distinct report files the portal serves
     pdfs = query(place, "SELECT sha256 FROM crawl_documents WHERE format = 'pdf'")
+    reports = "EXISTS (SELECT 1 FROM crawl_urls u WHERE u.sha256 = d.sha256 AND u.role = 'report')"
     others = query(place, "SELECT sha256, format FROM crawl_documents d WHERE format <> 'pdf' "
-                          "AND EXISTS (SELECT 1 FROM crawl_urls u WHERE u.sha256 = d.sha256 "
-                          "AND u.role = 'report')")
-    loaded = {s for (s,) in query(place, "SELECT sha256 FROM documents")}
-    assert {s for (s,) in pdfs} == loaded  # every crawled PDF is a report in the warehouse
-    assert len(loaded) == 12
+                          f"AND {reports}")
     reasons = dict(query(place, "SELECT sha256, reason FROM load_errors"))
+    loaded = {s for (s,) in query(place, "SELECT sha256 FROM documents")}
+    # the HTML-only report (the 上海 2019 report page itself) is read; an error page is not
+    pages = {s for s, fmt in others if fmt == "html" and s not in reasons}
+    # every crawled PDF and report page is a report in the warehouse
+    assert {s for (s,) in pdfs} | pages == loaded and len(pages) == 1
+    assert len(loaded) == 13
+    assert query(place, "SELECT agency, year, count(*) FROM documents JOIN reports USING "
+                        "(document_id) JOIN facts USING (report_id) WHERE kind = 'html' "
+                        "GROUP BY ALL") == [("上海市人民政府办公厅", 2019, 198)]
     for sha, fmt in others:  # every other format recorded, with its format, not lost
-        assert fmt in reasons[sha]
+        assert sha in pages or fmt in reasons[sha]
     # documents are known by the URL they were crawled from, one document for two URLs
     sources = query(place, "SELECT sha256, count(*) FROM document_sources GROUP BY ALL "
                            "HAVING count(*) > 1")
@@ -130,7 +136,7 @@ def test_second_run_sends_conditional_requests_and_extracts_nothing_again(second
                             "AND role = 'report' AND attempt > 0", [run])
     assert 304 in {status for status, _ in requests}
     assert sum(size or 0 for _, size in requests) == 0  # no report body downloaded again
-    assert query(place, "SELECT count(*) FROM documents")[0][0] == 12
+    assert query(place, "SELECT count(*) FROM documents")[0][0] == 13
 
 
 def test_a_replaced_report_is_a_new_version_and_the_old_one_stays(third, place):

@@ -26,6 +26,7 @@ from gongkai.model import Report, UnreadableDocument
 # heavy libraries, Camelot, LibreOffice bindings, OCR engines)
 READERS: dict[str, str] = {
     "pdf": "gongkai.extract.pdf:read_pdf",
+    "html": "gongkai.extract.html:read_html",
 }
 
 # the version of the intake itself (how a format is told, what is a document): raised when a

@@ -222,7 +222,12 @@ def _cell_under(regions: list[Region], x_range: tuple[float, float],
                 min_share: float = 0.0) -> Region | None:
     """The region lying most under the column ``x_range`` (None if it covers less than
     ``min_share`` of the column's width, or nothing of it)."""
-    cell = max(regions, key=lambda g: _overlap((g.x0, g.x1), x_range), default=None)
+    # of regions lying equally under it, the one lying most *within* it: an HTML row whose
+    # colspans disagree with its header ("0" spanning 上一年项目数量 and half of 本年增/减,
+    # then "0" under the rest of 本年增/减) gives 本年增/减 to the second
+    cell = max(regions, key=lambda g: (_overlap((g.x0, g.x1), x_range),
+                                       _overlap((g.x0, g.x1), x_range) / max(g.x1 - g.x0, 1e-9)),
+               default=None)
     if cell is None:
         return None
     covered = _overlap((cell.x0, cell.x1), x_range)
@@ -533,7 +538,7 @@ class _ReviewLitigation(_BrokenHeaderTable):
     def _columns(self, grid: Grid, header_end: int, carried: list[_HeaderPart]):
         """Each figure column's (row key, column key) from the header regions stacked above it
         (on this page, and on the page before when the header was broken across pages)."""
-        out = []
+        out, spanned = [], []
         for c, x_range in enumerate(grid.col_edges):
             width = x_range[1] - x_range[0]
             above = sorted((h for h in carried if _overlap(h.x_range, x_range) > 0.5 * width),
@@ -542,6 +547,12 @@ class _ReviewLitigation(_BrokenHeaderTable):
             stack = [g for i, g in enumerate(stack) if all(g is not h for h in stack[:i])]
             group = N("".join(h.text for h in above) + "".join(g.text for g in stack))
             leaf = next((g for g in reversed(stack) if g.width == 1), None)
+            found = out
+            if leaf is None and stack and not above:
+                # no header of one column over it: an HTML table whose colspans disagree
+                # (总计 over two columns, the second under 行政诉讼); its lowest header says,
+                # unless a header of its own names that column
+                leaf, found = stack[-1], spanned
             leaf_text = N((above[-1].text if above else "") + (leaf.text if leaf else ""))
             if "直接起诉" in group:
                 row = "litigation_direct"
@@ -556,8 +567,13 @@ class _ReviewLitigation(_BrokenHeaderTable):
                                                ("other", ("其他",)))
                            if any(w in leaf_text for w in words)), None)
             if column:
+                found.append((x_range, row, column))
+        named = {(row, column) for _, row, column in out}
+        for x_range, row, column in spanned:
+            if (row, column) not in named:
+                named.add((row, column))
                 out.append((x_range, row, column))
-        return out
+        return sorted(out, key=lambda x: x[0])
 
     def finish(self, ctx: _Context) -> None:
         _report_missing_rows(ctx, V.REVIEW_LITIGATION, V.rows(V.REVIEW_LITIGATION, ctx.template))
