@@ -26,6 +26,12 @@ from gongkai.model import Report, UnreadableDocument
 # heavy libraries, Camelot, LibreOffice bindings, OCR engines)
 READERS: dict[str, str] = {
     "pdf": "gongkai.extract.pdf:read_pdf",
+    "docx": "gongkai.extract.word:read_docx",
+    # OLE Word documents (Word 97-2003, WPS Office), converted by LibreOffice
+    "doc": "gongkai.extract.word:read_doc",
+    "wps": "gongkai.extract.word:read_wps",
+    "xlsx": "gongkai.extract.sheet:read_xlsx",
+    "xls": "gongkai.extract.sheet:read_xls",  # BIFF, and WPS Office's .et
 }
 
 # file names that may be a report (the bytes decide what it is); other files of a folder are
