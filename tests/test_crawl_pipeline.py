@@ -81,13 +81,16 @@ def third(second, portal, place):
 def test_first_run_crawls_extracts_checks_and_publishes(first, place):
     assert first.success
     assert metadata(first, "crawl_demo")["new"] == 19  # distinct report files the portal serves
-    pdfs = query(place, "SELECT sha256 FROM crawl_documents WHERE format = 'pdf'")
-    others = query(place, "SELECT sha256, format FROM crawl_documents d WHERE format <> 'pdf' "
+    # the PDFs and the Word file (a .docx with the title and headings, no table: a report whose
+    # tables are problems); the .doc/.wps/.xls stand-ins are no documents LibreOffice or xlrd open
+    pdfs = query(place, "SELECT sha256 FROM crawl_documents WHERE format IN ('pdf', 'docx')")
+    others = query(place, "SELECT sha256, format FROM crawl_documents d "
+                          "WHERE format NOT IN ('pdf', 'docx') "
                           "AND EXISTS (SELECT 1 FROM crawl_urls u WHERE u.sha256 = d.sha256 "
                           "AND u.role = 'report')")
     loaded = {s for (s,) in query(place, "SELECT sha256 FROM documents")}
     assert {s for (s,) in pdfs} == loaded  # every crawled PDF is a report in the warehouse
-    assert len(loaded) == 12
+    assert len(loaded) == 13
     reasons = dict(query(place, "SELECT sha256, reason FROM load_errors"))
     for sha, fmt in others:  # every other format recorded, with its format, not lost
         assert fmt in reasons[sha]
@@ -130,7 +133,7 @@ def test_second_run_sends_conditional_requests_and_extracts_nothing_again(second
                             "AND role = 'report' AND attempt > 0", [run])
     assert 304 in {status for status, _ in requests}
     assert sum(size or 0 for _, size in requests) == 0  # no report body downloaded again
-    assert query(place, "SELECT count(*) FROM documents")[0][0] == 12
+    assert query(place, "SELECT count(*) FROM documents")[0][0] == 13  # 12 PDFs and the .docx
 
 
 def test_a_replaced_report_is_a_new_version_and_the_old_one_stays(third, place):

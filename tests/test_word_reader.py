@@ -197,22 +197,22 @@ def test_a_broken_docx_or_xlsx_is_unreadable(tmp_path):
 
 
 def test_gongkai_check_json_gives_the_format_and_the_locators():
-    path = HERE / "reports" / "word-t21-gulou-finance-2023.docx"
-    out = subprocess.run([sys.executable, "-m", "gongkai.cli", "check", str(path), "--json"],
-                         capture_output=True, text=True, timeout=300)
-    line = json.loads(out.stdout.splitlines()[0])
+    word = HERE / "reports" / "word-t21-gulou-finance-2023.docx"
+    sheet = HERE / "reports" / "sheet-t21-xuzhou-nrp-2021.xlsx"
+    out = subprocess.run([sys.executable, "-m", "gongkai.cli", "check", "--json", str(word),
+                          str(sheet)], capture_output=True, text=True, timeout=600)
+    lines = {Path(x["document"]["path"]).name: x for x in map(json.loads, out.stdout.splitlines())}
+    line = lines[word.name]
     assert line["document"]["kind"] == "docx"
     assert line["agency"] == "示例区财政局" and line["year"] == 2023
     assert all(f["locator"].keys() == {"table", "row", "col"} for f in line["facts"])
     failed = {f["rule"] for f in line["findings"] if f["status"] == "fail"}
     assert failed == {x["rule"] for x in load(HERE / "golden" /
                                                   "word-t21-gulou-finance-2023.docx.json")["failures"]}
-    sheet = HERE / "reports" / "sheet-t21-xuzhou-nrp-2021.xlsx"
-    out = subprocess.run([sys.executable, "-m", "gongkai.cli", "check", str(sheet), "--json"],
-                         capture_output=True, text=True, timeout=300)
-    line = json.loads(out.stdout.splitlines()[0])
+    line = lines[sheet.name]
     assert line["document"]["kind"] == "xlsx"
     assert {f["locator"]["sheet"] for f in line["facts"]} == {"统计表"}
+    assert {"cell", "row", "col"} <= line["facts"][0]["locator"].keys()
 
 
 # --- labels printed otherwise than the template's ---------------------------------------------
@@ -281,3 +281,14 @@ def test_a_misprint_followed_by_the_row_it_resembles_is_not_that_row():
     report = _apps_table({5: MISPRINTED, 6: "2.其他法律行政法规禁止公开"})
     rows = [f for f in report.facts if f.row == "withheld_prohibited_by_law"]
     assert {f.value for f in rows} == {6}
+
+
+def test_a_wps_spreadsheet_et_is_read_as_the_xls_it_is(tmp_path):
+    # WPS Office's 表格 saves .et files as BIFF workbooks, the bytes of an .xls
+    et = tmp_path / "统计表.et"
+    shutil.copyfile(HERE / "reports" / "sheet-t21-xuzhou-nrp-2021.xls", et)
+    report = read_document(et)
+    want = load(HERE / "golden" / "sheet-t21-xuzhou-nrp-2021.xls.json")
+    assert report.document.kind == "et" and report.problems == []
+    assert {fact_key(f): f["raw"] for f in report.facts_json()} == \
+        {fact_key(f): f["raw"] for f in want["facts"]}

@@ -15,6 +15,7 @@ prose in a cell of its own) is the report's text, for the agency and the year.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -50,7 +51,9 @@ def read_xls(path: str | Path) -> Report:
 
     path = regular_file(path)
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+        # xlrd's warnings go to its log, not to stdout (``gongkai check --json`` prints there)
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True,
+                                  logfile=io.StringIO())
     except Exception as exc:  # xlrd.XLRDError, CompDocError, struct.error ...
         raise UnreadableDocument(
             str(path), f"not a readable xls workbook: {type(exc).__name__}: {exc}") from None

@@ -279,7 +279,9 @@ def convert_to_docx(path: str | Path, kind: str, outdir: Path) -> Path:
                 f"{CONVERT_TIMEOUT} s") from None
     converted = out / "document.docx"
     if not converted.exists():
-        said = (done.stderr or done.stdout).decode("utf-8", "replace").strip()[-300:]
+        said = " ".join(line.strip() for line in
+                        (done.stderr + done.stdout).decode("utf-8", "replace").splitlines()
+                        if line.strip() and "javaldx" not in line)[-300:]
         raise UnreadableDocument(
             str(path), f"a {kind} document that LibreOffice could not convert to docx "
             f"(exit {done.returncode}{': ' + said if said else ''})")
