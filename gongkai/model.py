@@ -93,7 +93,8 @@ class Report:
         return None
 
     def facts_json(self) -> list[dict]:
-        # a cell off a PDF page (HTML, Word) says where it is: its locator
+        # a locator only where the format has one (HTML, Word, sheets): a PDF's facts are as
+        # they were
         return [
             {"table": f.table, "row": f.row, "column": f.column, "value": f.json_value(),
              "raw": f.raw, "page": f.page, **({"locator": f.locator} if f.locator else {})}

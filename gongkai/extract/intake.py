@@ -27,6 +27,12 @@ from gongkai.model import Report, UnreadableDocument
 READERS: dict[str, str] = {
     "pdf": "gongkai.extract.pdf:read_pdf",
     "html": "gongkai.extract.html:read_html",
+    "docx": "gongkai.extract.word:read_docx",
+    # OLE Word documents (Word 97-2003, WPS Office), converted by LibreOffice
+    "doc": "gongkai.extract.word:read_doc",
+    "wps": "gongkai.extract.word:read_wps",
+    "xlsx": "gongkai.extract.sheet:read_xlsx",
+    "xls": "gongkai.extract.sheet:read_xls",  # BIFF, and WPS Office's .et
 }
 
 # the version of the intake itself (how a format is told, what is a document): raised when a

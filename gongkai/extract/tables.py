@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from gongkai import vocabulary as V
 from gongkai.extract.grid import Grid, Region
@@ -254,6 +255,7 @@ def _find_key(text: str, candidates) -> str | None:
 class _ActiveDisclosure:
     def __init__(self):
         self.header: list[tuple[tuple[float, float], str, str]] = []  # x range, text, unit
+        self.last_key: str | None = None
 
     def feed(self, grid: Grid, ctx: _Context) -> None:
         rows = V.rows(V.ACTIVE_DISCLOSURE, ctx.template)
@@ -268,6 +270,9 @@ class _ActiveDisclosure:
             if not first or "第二十条" in first:
                 continue
             key = _find_key(first, rows)
+            if key is None and any(re.search(r"\d", g.text) for g in regions[1:]):
+                key = misprinted_row(regions[0].text, rows, self.last_key, ctx,
+                                     V.ACTIVE_DISCLOSURE, grid)
             if key is None:
                 if any(re.search(r"\d", g.text) for g in regions[1:]):
                     ctx.reading.problems.append(Problem(
@@ -275,6 +280,7 @@ class _ActiveDisclosure:
                         f"{grid.page} matches no row of the {ctx.template} template",
                         table=V.ACTIVE_DISCLOSURE, page=grid.page))
                 continue
+            self.last_key = key
             for column in V.columns(V.ACTIVE_DISCLOSURE, ctx.template, key):
                 head = next((h for h in self.header if any(w in h[1] for w in column.match)), None)
                 if head is None:
@@ -385,6 +391,13 @@ class _Applications(_BrokenHeaderTable):
                 # Word let the row break across the page: the rest of its label, no figures
                 self._join_tail(own, group, ctx)
                 continue
+            if key is None and own:
+                # a label misprinted ("2.其他法律行政止公开"): the row the template expects here
+                following = self._row_key(self._own_label(grid, r + 1, value_x0), "", ctx.template) \
+                    if r + 1 < grid.nrows else None
+                key = misprinted_row(self._printed(labels, r), self._expected_rows(ctx),
+                                     self.last_key, ctx, V.APPLICATIONS, grid,
+                                     following=following)
             if key is None:
                 problem = None
                 if own or group or not blank:
@@ -398,6 +411,28 @@ class _Applications(_BrokenHeaderTable):
             self.last_key = key
             self.last_row = dict(key=key, own=own, group=group, values=values, grid=grid)
             self._add_row(key, values, grid, ctx)
+
+    @staticmethod
+    def _own_label(grid: Grid, r: int, value_x0: float) -> str:
+        labels = [g for g in _regions_in_row(grid, r) if g.x1 <= value_x0 + 2]
+        return N("".join(g.text for g in labels if g.height == 1 or g.rows[0] == r == g.rows[1]))
+
+    @staticmethod
+    def _printed(labels: list[Region], r: int) -> str:
+        """The row's own label as printed (not the group label spanning rows beside it)."""
+        return " ".join(g.text.strip() for g in labels
+                        if g.height == 1 or g.rows[0] == r == g.rows[1]).strip()
+
+    @staticmethod
+    def _expected_rows(ctx: _Context):
+        """The rows in the order the table prints them: the 2021 template's, with the 2019
+        single （六）其他处理 where its three items would stand (agencies print either)."""
+        rows = list(V.rows(V.APPLICATIONS, "2021"))
+        single = next(r for r in V.APP_ROWS if r.key == "other_handling")
+        if ctx.template == "2019":
+            rows = [r for r in rows if r.key not in _SIX]
+            rows.insert(20, single)
+        return rows
 
     def _add_row(self, key: str, values: list[Region], grid: Grid, ctx: _Context) -> None:
         for (x_range, column) in self.columns:
@@ -548,7 +583,12 @@ class _ReviewLitigation(_BrokenHeaderTable):
             group = N("".join(h.text for h in above) + "".join(g.text for g in stack))
             leaf = next((g for g in reversed(stack) if g.width == 1), None)
             found = out
-            if leaf is None and stack and not above:
+            if leaf is None and stack and stack[-1].cols[0] == c and stack[-1].rows[1] == \
+                    header_end - 1:
+                # a leaf two grid columns wide (a Word table whose column edges do not line up:
+                # 总计 over a grid column of its own and a sliver of the next), read once
+                leaf = stack[-1]
+            elif leaf is None and stack and not above:
                 # no header of one column over it: an HTML table whose colspans disagree
                 # (总计 over two columns, the second under 行政诉讼); its lowest header says,
                 # unless a header of its own names that column
@@ -577,6 +617,63 @@ class _ReviewLitigation(_BrokenHeaderTable):
 
     def finish(self, ctx: _Context) -> None:
         _report_missing_rows(ctx, V.REVIEW_LITIGATION, V.rows(V.REVIEW_LITIGATION, ctx.template))
+
+
+# --- labels printed otherwise than the template's ---------------------------------------------
+
+# how alike a printed label must be to the template's label of the row expected at its place
+# ("2.其他法律行政止公开" to "2.其他法律行政法规禁止公开": 0.86), and by how much more alike than
+# to any other row of the table (two close candidates: no row is assigned)
+MISPRINT_SIMILARITY = 0.7
+MISPRINT_MARGIN = 0.2
+
+_LEADING_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+|\d+)")
+
+
+def _template_label(row) -> str:
+    """The label a row's own cell prints: the last part of its label ("（三）不予公开
+    1.属于国家秘密" -> "1.属于国家秘密")."""
+    return row.label.split(" ")[-1]
+
+
+def _number_and_words(label: str) -> tuple[str | None, str]:
+    text = N(label)
+    m = _LEADING_NUMBER.match(text)
+    return (m.group(0), text[m.end():]) if m else (None, text)
+
+
+def misprinted_row(printed: str, rows, previous: str | None, ctx: _Context, table: str,
+                   grid: Grid, following: str | None = None) -> str | None:
+    """The row a label no row's words match stands for, when the template's structure says so:
+    it is the row expected after ``previous`` (the row read before it), it bears that row's
+    number, its words are close to that row's label and clearly closer than to any other row's,
+    and the row after it (``following``, when known) is not that row itself. Records an info
+    problem quoting the label as printed; None (the row stays unrecognised) when any of this
+    does not hold. Never a row by similarity alone."""
+    number, words = _number_and_words(printed)
+    if not words:
+        return None
+    keys = [r.key for r in rows]
+    done = {r for t, r, _ in ctx.seen if t == table}
+    at = keys.index(previous) + 1 if previous in keys else 0
+    expected = next((r for r in rows[at:] if r.key not in done and r.match), None)
+    if expected is None or following == expected.key:
+        return None
+    exp_number, exp_words = _number_and_words(_template_label(expected))
+    if number is not None and exp_number is not None and number != exp_number:
+        return None
+    score = SequenceMatcher(None, words, exp_words).ratio()
+    others = [SequenceMatcher(None, words, _number_and_words(_template_label(r))[1]).ratio()
+              for r in rows if r.key != expected.key]
+    if score < MISPRINT_SIMILARITY or any(o > score - MISPRINT_MARGIN for o in others):
+        return None
+    ctx.reading.problems.append(Problem(
+        "row.label_misprinted",
+        f"table {V.TABLE_LABELS[table]} row {printed!r} on {grid.where} read as "
+        f"{_template_label(expected)!r} ({expected.key}): the row the template has at this "
+        f"place, its label printed otherwise (similarity {score:.2f})",
+        table=table, row=expected.key, page=grid.page))
+    return expected.key
 
 
 def _report_missing_rows(ctx: _Context, table: str, expected_rows) -> None:
