@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +34,7 @@ def _code_location():
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gongkai", prog_name="gongkai")
 def main() -> None:
     """gongkai: the statutory tables of 政府信息公开工作年度报告, extracted and checked."""
 
@@ -81,17 +84,27 @@ def ui(port: int) -> None:
 @main.command()
 @click.option("--source", "sources", multiple=True, metavar="ID",
               help="Crawl this portal of pipelines/sources.yaml (repeatable). Default: the "
-                   "bundled demo portal, served on 127.0.0.1 for the run.")
+                   "bundled demo portal, served on 127.0.0.1 for the run, into its own "
+                   "warehouse (warehouse/demo.duckdb).")
 @click.option("--reports", "reports", multiple=True,
               type=click.Path(file_okay=False, path_type=Path),
-              help="Check the PDFs of this folder instead of crawling (repeatable).")
+              help="Check the documents of this folder, subfolders included, instead of "
+                   "crawling (repeatable).")
+@click.option("--recursive/--no-recursive", default=True, show_default=True,
+              help="Read the --reports folders' subfolders too.")
 @click.option("--warehouse", "warehouse_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb.")
+              help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb "
+                   "(the demo: warehouse/demo.duckdb).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's step log.")
 def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Path | None,
-        verbose: bool) -> None:
-    """Crawl, extract, check and publish through Dagster, then summarise the warehouse."""
+        verbose: bool, recursive: bool = True) -> None:
+    """Crawl, extract, check and publish through Dagster, then summarise the warehouse.
+
+    With no option: the demo (invented 示例 agencies) into warehouse/demo.duckdb. Exits
+    non-zero when a folder is missing or unreadable, holds no document, or the run failed."""
     home = _dagster_home()
+    folders = [p.expanduser().resolve() for p in reports]
+    n_documents = _check_report_folders(folders, recursive)
 
     import dagster as dg
 
@@ -102,9 +115,12 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
 
     defs = _code_location()
 
-    folders = [str(p.expanduser().resolve()) for p in reports]
     if not folders and not sources:
         sources = ("demo",)
+    demo = "demo" in sources
+    if demo and (len(sources) > 1 or folders):
+        raise click.UsageError("the demo runs alone, into its own warehouse: run "
+                               "`gongkai run` for the demo, and --source/--reports apart")
     known = load_sources()
     unknown = [s for s in sources if s not in known]
     if unknown:
@@ -115,28 +131,38 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     # the sources' crawls, and everything after the crawl (check_reports_job's selection)
     check = dg.AssetSelection.all() - dg.AssetSelection.groups(CRAWL_GROUP)
     selection = crawl_keys + list(check.resolve(defs.resolve_asset_graph()))
-    wpath = config.warehouse_location(warehouse_path)
+    # the demo's invented reports never land in the user's warehouse ($GONGKAI_WAREHOUSE
+    # included): only an explicit --warehouse moves them
+    wpath = config.warehouse_location(warehouse_path or (config.DEMO_WAREHOUSE if demo else None))
+    resources = {
+        "warehouse": {"config": {"path": wpath}},
+        "reports": {"config": {"folders": [str(f) for f in folders], "recursive": recursive}},
+    }
+    if demo:
+        resources["crawl"] = {"config": {"store_dir": str(config.DEMO_STORE)}}
     run_config = {
-        "resources": {
-            "warehouse": {"config": {"path": wpath}},
-            "reports": {"config": {"folders": folders}},
-        },
+        "resources": resources,
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "WARNING"}}},
     }
-    what = (f"crawling {', '.join(sources)}" if sources else "") + (
-        f"{' and ' if sources else ''}checking {', '.join(folders)}" if folders else "")
+    if demo:
+        what = "the demo (invented 示例 agencies, bundled portal on 127.0.0.1)"
+    else:
+        what = (f"crawling {', '.join(sources)}" if sources else "") + (
+            f"{' and ' if sources else ''}checking {n_documents} document(s) in "
+            f"{', '.join(map(str, folders))}"
+            + (" (subfolders included; --no-recursive to read only the folders themselves)"
+               if recursive else " (subfolders not read)") if folders else "")
     click.echo(f"gongkai: {job}: {what}", err=True)
-    with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def(job).execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False,
-            asset_selection=selection)
+    with dg.DagsterInstance.get() as instance, _terminal_progress(verbose):
+        result = _execute(job, instance, run_config, selection)
         checks = result.get_asset_check_evaluations()
         run_id = result.run_id
 
     backend = WarehouseResource(path=wpath).backend()
     location = backend.location
     click.echo(f"\nRun {run_id} of {job} {'succeeded' if result.success else 'FAILED'}.")
-    click.echo(f"Warehouse: {location}")
+    click.echo(f"Warehouse: {location}" + (" (the demo's own: invented 示例 agencies)"
+                                           if demo else ""))
     published = backend.exists()
     if published:
         con = backend.connect(read_only=True)
@@ -172,6 +198,104 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
         raise click.ClickException(
             f"run {run_id} failed" + (f" in step(s) {', '.join(failed)}" if failed else "")
             + f"; see the Dagster UI (DAGSTER_HOME={home}) for the log")
+
+
+@contextlib.contextmanager
+def _terminal_progress(verbose: bool):
+    """Per-document progress of the run on stderr: a bar with the counts and the current
+    document on a terminal (one line, redrawn), a line per document otherwise (a log file)."""
+    from gongkai import progress
+
+    tty = sys.stderr.isatty()
+    drawn = {"width": 0}
+
+    def show(stage: str, done: int, total: int, name: str) -> None:
+        text = progress.line(stage, done, total, name)
+        if not tty:
+            click.echo(f"gongkai: {text}", err=True)
+            return
+        width = 24
+        filled = width * done // total if total else width
+        bar = "#" * filled + "-" * (width - filled)
+        out = f"[{bar}] {text}"[:max(20, shutil.get_terminal_size().columns - 1)]
+        click.echo("\r" + out.ljust(drawn["width"]), err=True, nl=False)
+        drawn["width"] = len(out)
+
+    with progress.listening(show):
+        try:
+            yield
+        finally:
+            if tty and drawn["width"]:
+                click.echo("", err=True)
+
+
+def location_name() -> str:
+    """The code location's name as `dagster dev` gives it: [tool.dagster] code_location_name
+    of pyproject.toml (``gongkai``)."""
+    import tomllib
+
+    try:
+        with open(config.ROOT / "pyproject.toml", "rb") as f:
+            return tomllib.load(f)["tool"]["dagster"]["code_location_name"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "gongkai"
+
+
+def _execute(job_name: str, instance, run_config: dict, selection: list):
+    """Run ``job_name`` in this process as a run of the code location `dagster dev` loads: the
+    run carries that location's origin (and so its ``.dagster/repository`` tag), so the UI lists
+    it on the job's page, in the Overview timeline and in the assets' history like a run
+    launched there. (``execute_in_process`` makes runs of no location, which the UI leaves out.)"""
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+    from dagster._core.definitions.repository_definition.valid_definitions import (
+        SINGLETON_REPOSITORY_NAME,
+    )
+    from dagster._core.execution.api import execute_run
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteRepositoryOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    root = str(config.ROOT)
+    recon_job = ReconstructableRepository.for_module(
+        CODE_LOCATION, "defs", working_directory=root).get_reconstructable_job(job_name)
+    target = LoadableTargetOrigin(executable_path=sys.executable, module_name=CODE_LOCATION,
+                                  working_directory=root)
+    origin = RemoteRepositoryOrigin(
+        InProcessCodeLocationOrigin(target, location_name=location_name()),
+        SINGLETON_REPOSITORY_NAME).get_job_origin(job_name)
+    dagster_run = instance.create_run_for_job(
+        job_def=recon_job.get_definition(), run_config=run_config,
+        asset_selection=frozenset(selection), remote_job_origin=origin,
+        job_code_origin=recon_job.get_python_origin(), tags={"gongkai/launched_by": "cli"})
+    return execute_run(recon_job, dagster_run, instance)
+
+
+def _check_report_folders(folders: list[Path], recursive: bool) -> int:
+    """The documents in ``folders``, counted; a folder that is missing, not a folder or not
+    readable, or folders with no document at all, end the command (exit 1) naming it."""
+    from gongkai.extract import intake
+
+    for folder in folders:
+        if not folder.exists():
+            raise click.ClickException(f"--reports {folder}: no such folder")
+        if not folder.is_dir():
+            raise click.ClickException(f"--reports {folder}: not a folder")
+        try:
+            with os.scandir(folder):
+                pass
+        except OSError as e:
+            raise click.ClickException(f"--reports {folder}: cannot read the folder: "
+                                       f"{e.strerror or e}") from e
+    if not folders:
+        return 0
+    documents, notes = intake.list_documents(folders, recursive=recursive)
+    if not documents:
+        where = ", ".join(map(str, folders))
+        raise click.ClickException(
+            f"no documents in {where}" + (" or its subfolders" if recursive else
+                                          " (subfolders not read: --no-recursive)")
+            + " (reports are *.pdf, *.doc(x), *.wps, *.xls(x), *.et, *.htm(l), …)"
+            + "".join(f"\n  {n}" for n in notes))
+    return len(documents)
 
 
 def warehouse_summary(con, run_id: str) -> str:
@@ -245,7 +369,7 @@ def crawl(ctx: click.Context, source_id: str, dry_run: bool, warehouse_path: Pat
     the whole pipeline (as `gongkai run --source ID`)."""
     if not dry_run:
         ctx.invoke(run, sources=(source_id,), reports=(), warehouse_path=warehouse_path,
-                   verbose=False)
+                   verbose=False, recursive=True)
         return
     from gongkai.crawl import SourceError
     from gongkai.crawl.cli_support import run_for_cli

@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_WAREHOUSE = ROOT / "warehouse" / "gongkai.duckdb"
 DEFAULT_STORE = ROOT / "warehouse" / "store"
+# the demo (`gongkai run` with no option) keeps its invented reports apart from the user's
+DEMO_WAREHOUSE = ROOT / "warehouse" / "demo.duckdb"
+DEMO_STORE = ROOT / "warehouse" / "demo-store"
 DEFAULT_SOURCES = ROOT / "pipelines" / "sources.yaml"
 DEFAULT_ALIASES = ROOT / "pipelines" / "agency_aliases.csv"
 DEFAULT_DAGSTER_HOME = ROOT / ".dagster_home"

@@ -187,15 +187,20 @@ class Extraction:
     sources: dict[str, list[str]] = field(default_factory=dict)
 
 
-def extract_documents(documents: list[dict]) -> Extraction:
+def extract_documents(documents: list[dict], progress=None) -> Extraction:
     """``read_document`` for every new document; an unreadable one is recorded, the rest go
-    on."""
+    on. ``progress(done, total, name)`` is called before each document read (1-based)."""
     out = Extraction()
+    total = sum(not doc.get("settled") for doc in documents)
+    done = 0
     for doc in documents:
         sources = doc.get("sources") or [doc["path"]]
         if doc.get("settled"):
             out.known.append({"path": doc["path"], "sha256": doc["sha256"], "sources": sources})
             continue
+        done += 1
+        if progress is not None:
+            progress(done, total, doc.get("name") or os.path.basename(doc["path"]))
         try:
             out.reports.append(read_document(doc["path"]))
             out.sources[doc["path"]] = sources
