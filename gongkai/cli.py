@@ -87,7 +87,8 @@ def ui(port: int) -> None:
                    "bundled demo portal, served on 127.0.0.1 for the run, into its own "
                    "warehouse (warehouse/demo.duckdb).")
 @click.option("--reports", "reports", multiple=True,
-              type=click.Path(file_okay=False, path_type=Path),
+              # checked by _check_report_folders, which names the folder and the reason
+              type=click.Path(path_type=Path),
               help="Check the documents of this folder, subfolders included, instead of "
                    "crawling (repeatable).")
 @click.option("--recursive/--no-recursive", default=True, show_default=True,
@@ -456,7 +457,8 @@ def report_text(report, findings: list[dict], documents: dict[int, dict] | None 
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path),
+                metavar="FILE_OR_DIR...")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per file per line (document, agency, year, template, facts, "
                    "findings, problems).")
@@ -467,6 +469,7 @@ def report_text(report, findings: list[dict], documents: dict[int, dict] | None 
                    "<name>.html per file.")
 def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None:
     """Extract FILE(s) and check every rule of the catalogue. No warehouse, no Dagster.
+    A folder stands for every document in it (subfolders included).
 
     Several FILEs are checked together: reports of one agency in consecutive years (e.g.
     2023.pdf 2024.pdf) are also checked against each other (the cross-year rules).
@@ -479,6 +482,7 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
     from gongkai.extract import extract_report
     from gongkai.model import UnreadableDocument
 
+    files = _expand_folders(files)
     html_paths = _html_paths(files, html_out) if html_out is not None else []
     unreadable = unwritten = 0
     reports: dict[int, object] = {}  # index in files -> Report
@@ -523,6 +527,28 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
         click.echo(f"gongkai check: {unwritten} HTML page(s) could not be written", err=True)
     if unreadable or unwritten:
         sys.exit(1)
+
+
+def _expand_folders(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """FILE arguments with every folder replaced by its documents (subfolders included); a
+    folder with none ends the command (exit 1) naming it."""
+    from gongkai.extract import intake
+
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append(path)
+            continue
+        try:
+            documents, _ = intake.list_documents([path], recursive=True)
+        except OSError as e:
+            raise click.ClickException(f"cannot read the folder {path}: {e.strerror or e}") from e
+        if not documents:
+            raise click.ClickException(f"no documents in {path} or its subfolders")
+        click.echo(f"gongkai check: {len(documents)} document(s) in {path} (subfolders "
+                   "included)", err=True)
+        out += [Path(d["path"]) for d in documents]
+    return tuple(out)
 
 
 def _html_paths(files: tuple[Path, ...], out: Path) -> list[Path]:
