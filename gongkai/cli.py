@@ -88,7 +88,7 @@ def ui(port: int) -> None:
                    "warehouse (warehouse/demo.duckdb).")
 @click.option("--reports", "reports", multiple=True,
               # checked by _check_report_folders, which names the folder and the reason
-              type=click.Path(path_type=Path),
+              type=click.Path(path_type=Path, readable=False),
               help="Check the documents of this folder, subfolders included, instead of "
                    "crawling (repeatable).")
 @click.option("--recursive/--no-recursive", default=True, show_default=True,
