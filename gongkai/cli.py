@@ -599,16 +599,25 @@ def _unreadable(path: Path, reason: str, as_json: bool) -> None:
               help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("export"), show_default=True, help="Folder to write into.")
-def export(fmt: str, warehouse_path: Path | None, out_dir: Path) -> None:
+@click.option("--headers", type=click.Choice(["labels", "keys"]), default=None,
+              help="Column headers: the template's Chinese labels (default for csv and xlsx) "
+                   "or the English keys (default for parquet).")
+@click.option("--all", "all_findings", is_flag=True,
+              help="Findings: every rule result (passes, infos, not assessable), not only the "
+                   "failures.")
+def export(fmt: str, warehouse_path: Path | None, out_dir: Path, headers: str | None,
+           all_findings: bool) -> None:
     """Write the wide tables (v_active_disclosure, v_applications, v_review_litigation) and the
-    findings (v_findings) of the warehouse, opened read-only."""
+    failed rule instances (v_findings; every result with --all) of the warehouse, opened
+    read-only. CSV is UTF-8 with a BOM (Excel and WPS read its Chinese); the workbook has
+    fitted columns, a frozen header and filters; Parquet is written by DuckDB."""
     from gongkai.export import ExportError
     from gongkai.export import export as export_tables
     from warehouse.store import default_path
 
     path = (warehouse_path or default_path()).expanduser().resolve()
     try:
-        written = export_tables(path, fmt, out_dir)
+        written = export_tables(path, fmt, out_dir, headers=headers, all_findings=all_findings)
     except ExportError as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"Exported from {path}:")
