@@ -349,11 +349,12 @@ def failures_by_rule(con) -> str:
         "count(DISTINCT report_id) FILTER (WHERE status = 'fail') "
         "FROM latest_findings GROUP BY rule").fetchall()}
     n_reports = con.execute("SELECT count(*) FROM current_reports").fetchone()[0]
-    lines = [f"Failures by rule (instances failed / checked; reports failing, of {n_reports}):"]
+    lines = [f"Failures by rule (instances failed / checked; reports failing, of {n_reports}; "
+             "an info rule's are notes, not failures):"]
     for rule in CATALOGUE:
         failed, total, reports = counts.get(rule.id, (0, 0, 0))
         lines.append(f"  {rule.id:<44} {rule.severity:<8} {failed:>5} / {total:<6} "
-                     f"{reports:>4} report(s)")
+                     f"{reports:>4} report(s)" + (" noted" if rule.severity == "info" else ""))
     return "\n".join(lines)
 
 
@@ -419,6 +420,12 @@ def report_json(report, findings: list[dict], documents: dict[int, dict] | None 
     }
 
 
+def is_failure(finding: dict) -> bool:
+    """A failed instance of an error or warning rule: what every count of failures counts (the
+    text, the --html page's badge, the run's summary); an info rule's "fail" is a note."""
+    return finding.get("status") == "fail" and finding.get("severity") != "info"
+
+
 def _num(x) -> str:
     return "?" if x is None else str(plain_number(x))
 
@@ -431,10 +438,14 @@ def report_text(report, findings: list[dict], documents: dict[int, dict] | None 
              f"  agency: {report.agency or '(not found)'}   year: {report.year or '(not found)'}"
              f"   template: {report.template or '(not recognised)'}",
              f"  {d.pages} page(s), {len(report.facts)} facts read"]
-    failed = [f for f in findings if f.get("status") == "fail"]
+    # an info rule (blank cells) that "fails" notes something; it is no failure: counted and
+    # named apart, as the --html page and the run's summary count them
+    failed = [f for f in findings if is_failure(f)]
+    noted = [f for f in findings if f.get("status") == "fail" and not is_failure(f)]
     na = [f for f in findings if f.get("status") == "not_assessable"]
     lines.append(f"  rules: {len(findings)} instance(s) checked, {len(failed)} failed, "
-                 f"{len(na)} not assessable")
+                 f"{len(na)} not assessable"
+                 + (f", {len(noted)} noted (info, not failures)" if noted else ""))
     for f in failed:
         where = instance_name(f)
         previous = (documents or {}).get(f.get("previous_report_id"))
@@ -446,6 +457,15 @@ def report_text(report, findings: list[dict], documents: dict[int, dict] | None 
                      + (f"; page(s) {', '.join(map(str, pages))}" if pages else ""))
         if f.get("message"):
             lines.append(f"      {f['message']}")
+    by_rule: dict[str, list[dict]] = {}
+    for f in noted:
+        by_rule.setdefault(f["rule"], []).append(f)
+    for rule, items in by_rule.items():
+        pages = sorted({o["page"] for f in items for o in f.get("operands") or []
+                        if o.get("page")})
+        where = sorted({instance_name(f) for f in items})
+        lines.append(f"  noted (info) {rule}: {', '.join(where)}"
+                     + (f"; page(s) {', '.join(map(str, pages))}" if pages else ""))
     for f in na:
         lines.append(f"  not assessable: {f['rule']}: {f.get('message') or ''}")
     if report.problems:

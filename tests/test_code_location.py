@@ -94,7 +94,10 @@ def test_check_specs(graph):
         assert spec.metadata["rule"] == rule
     # our own integrity check on warehouse_reports blocks
     assert by_name[(WAREHOUSE, "facts_integrity")].blocking
-    assert len(checks) == len(RULE_IDS) + 1
+    # each crawl has its check: a failed crawl is red with its reason, never blocking
+    for key in CRAWLS:
+        assert not by_name[(key, "crawl_succeeded")].blocking
+    assert len(checks) == len(RULE_IDS) + 1 + len(CRAWLS)
 
 
 def test_resources():

@@ -200,3 +200,49 @@ def test_check_a_folder_checks_every_document_in_it(tmp_path):
     empty.mkdir()
     proc = gongkai("check", str(empty))
     assert proc.returncode == 1 and f"no documents in {empty}" in proc.stderr
+
+
+def test_info_is_no_failure_and_one_count_everywhere(tmp_path):
+    """A report with 5 failed instances and 3 info notes (blank cells): the text says 5
+    failed and 3 noted, names no info rule FAILED, and the --html badge says 5 too."""
+    pdf = Path(__file__).parent / "fixtures" / "reports" / "s19-shuangyashan-finance-2020.pdf"
+    page = tmp_path / "page.html"
+    proc = gongkai("check", str(pdf), "--html", str(page))
+    assert proc.returncode == 0, proc.stderr
+    assert ", 5 failed, " in proc.stdout and "3 noted (info, not failures)" in proc.stdout
+    assert "FAILED plausibility.blank_cells" not in proc.stdout
+    assert proc.stdout.count("  FAILED ") == 5
+    assert "noted (info) plausibility.blank_cells" in proc.stdout
+    html = page.read_text(encoding="utf-8")
+    assert "5 项规则不通过 · 5 rule instance(s) failed" in html
+
+
+def test_a_failed_crawl_fails_its_check_with_the_reason(tmp_path):
+    """A portal that cannot be reached: its crawl asset records the error (the other portals
+    and the checks go on) and its check `crawl_succeeded` fails, naming the reason."""
+    import dagster as dg
+
+    from assets.crawl import build_crawl_asset
+    from assets.resources import CrawlResource, WarehouseResource
+    from gongkai.crawl.sources import Source
+    from tests.crawl.conftest import closed_port
+
+    source = Source("closed", "示例无人值守局", "测试", "county",
+                    (f"http://127.0.0.1:{closed_port()}/xxgk/ndbg/index.html",))
+    asset = build_crawl_asset(source)
+    result = dg.materialize(
+        [asset], instance=dg.DagsterInstance.ephemeral(),
+        resources={"warehouse": WarehouseResource(path=str(tmp_path / "w.duckdb")),
+                   "crawl": CrawlResource(store_dir=str(tmp_path / "store"), delay=0.01)},
+        raise_on_error=False)
+    (check,) = result.get_asset_check_evaluations()
+    assert check.check_name == "crawl_succeeded" and not check.passed
+    assert check.severity == dg.AssetCheckSeverity.ERROR
+    assert "connection refused" in check.description
+    assert check.description.startswith("crawl of closed failed: no list page could be fetched")
+
+
+def test_the_demo_crawl_check_passes(demo_run):
+    proc = demo_run[0]
+    assert proc.returncode == 0
+    assert "crawl_demo/crawl_succeeded" not in proc.stdout  # not among the failed checks
