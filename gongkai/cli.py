@@ -246,7 +246,9 @@ def _execute(job_name: str, instance, run_config: dict, selection: list):
     """Run ``job_name`` in this process as a run of the code location `dagster dev` loads: the
     run carries that location's origin (and so its ``.dagster/repository`` tag), so the UI lists
     it on the job's page, in the Overview timeline and in the assets' history like a run
-    launched there. (``execute_in_process`` makes runs of no location, which the UI leaves out.)"""
+    launched there. (``execute_in_process`` makes runs of no location, which the UI leaves out:
+    the timeline skips a run without ``repositoryOrigin``, ui-core's useRunsForTimeline, and the
+    job page filters on the ``.dagster/repository`` tag the origin gives.)"""
     from dagster._core.definitions.reconstruct import ReconstructableRepository
     from dagster._core.definitions.repository_definition.valid_definitions import (
         SINGLETON_REPOSITORY_NAME,
