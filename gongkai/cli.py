@@ -134,13 +134,14 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     selection = crawl_keys + list(check.resolve(defs.resolve_asset_graph()))
     # the demo's invented reports never land in the user's warehouse ($GONGKAI_WAREHOUSE
     # included): only an explicit --warehouse moves them
-    wpath = config.warehouse_location(warehouse_path or (config.DEMO_WAREHOUSE if demo else None))
+    wpath = config.warehouse_location(
+        warehouse_path or (config.demo_warehouse() if demo else None))
     resources = {
         "warehouse": {"config": {"path": wpath}},
         "reports": {"config": {"folders": [str(f) for f in folders], "recursive": recursive}},
     }
     if demo:
-        resources["crawl"] = {"config": {"store_dir": str(config.DEMO_STORE)}}
+        resources["crawl"] = {"config": {"store_dir": str(config.demo_store())}}
     run_config = {
         "resources": resources,
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "WARNING"}}},

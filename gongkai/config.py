@@ -11,6 +11,7 @@ here, when asked, never at import (a test or the CLI may set it first).
 | ``GONGKAI_REPORTS`` | report folders (``os.pathsep``-separated) of ``check_reports_job`` | none |
 | ``GONGKAI_SOURCES`` | the portals file | ``pipelines/sources.yaml`` |
 | ``GONGKAI_ALIASES`` | the agency alias table | ``pipelines/agency_aliases.csv`` |
+| ``GONGKAI_DEMO_WAREHOUSE`` | the demo's own warehouse (its store beside it) | ``warehouse/demo.duckdb`` |
 | ``DAGSTER_HOME`` | the Dagster instance of ``gongkai run`` / ``gongkai ui`` | ``.dagster_home`` |
 """
 
@@ -25,7 +26,6 @@ DEFAULT_WAREHOUSE = ROOT / "warehouse" / "gongkai.duckdb"
 DEFAULT_STORE = ROOT / "warehouse" / "store"
 # the demo (`gongkai run` with no option) keeps its invented reports apart from the user's
 DEMO_WAREHOUSE = ROOT / "warehouse" / "demo.duckdb"
-DEMO_STORE = ROOT / "warehouse" / "demo-store"
 DEFAULT_SOURCES = ROOT / "pipelines" / "sources.yaml"
 DEFAULT_ALIASES = ROOT / "pipelines" / "agency_aliases.csv"
 DEFAULT_DAGSTER_HOME = ROOT / ".dagster_home"
@@ -53,6 +53,17 @@ def warehouse_location(value: str | os.PathLike | None = None) -> str:
     if text == ":memory:" or text.startswith(BACKEND_PREFIXES):
         return text  # not a file: the backend of that prefix reads it
     return str(_path(text).resolve())
+
+
+def demo_warehouse() -> Path:
+    """The demo's own warehouse: ``$GONGKAI_DEMO_WAREHOUSE`` (tests), else
+    ``warehouse/demo.duckdb``; never ``$GONGKAI_WAREHOUSE``, the user's."""
+    return _path(_env("GONGKAI_DEMO_WAREHOUSE") or DEMO_WAREHOUSE).resolve()
+
+
+def demo_store() -> Path:
+    """The demo's crawl store: ``demo-store/`` beside its warehouse."""
+    return demo_warehouse().with_name("demo-store")
 
 
 def store_dir(value: str | os.PathLike | None = None) -> Path:

@@ -32,33 +32,45 @@ def gongkai(*args: str, env: dict | None = None, timeout: int = 900,
 def demo_run(tmp_path_factory):
     """`gongkai run` with no option (what ./run.sh runs), with $GONGKAI_WAREHOUSE pointing
     elsewhere: the demo must still write only its own warehouse."""
-    tmp = tmp_path_factory.mktemp("demo")
+    tmp = tmp_path_factory.mktemp("demo_run")
     user_warehouse = tmp / "mine.duckdb"
     default = config.DEFAULT_WAREHOUSE
     default_existed = default.exists()
     home = tmp / "dagster_home"
+    # the demo's warehouse moved to this test's folder ($GONGKAI_DEMO_WAREHOUSE): a first run,
+    # whatever ./run.sh left in the checkout
+    demo = tmp / "demo" / "demo.duckdb"
     proc = gongkai("run", env={"DAGSTER_HOME": str(home),
-                               "GONGKAI_WAREHOUSE": str(user_warehouse)})
-    return proc, home, user_warehouse, default_existed
+                               "GONGKAI_WAREHOUSE": str(user_warehouse),
+                               "GONGKAI_DEMO_WAREHOUSE": str(demo)})
+    return proc, home, user_warehouse, default_existed, demo
 
 
 def test_the_demo_writes_only_its_own_warehouse(demo_run):
-    proc, _, user_warehouse, default_existed = demo_run
+    proc, _, user_warehouse, default_existed, demo = demo_run
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"Warehouse: {config.DEMO_WAREHOUSE} (the demo's own" in proc.stdout
-    assert config.DEMO_WAREHOUSE.exists()
+    assert f"Warehouse: {demo} (the demo's own" in proc.stdout
+    assert demo.exists()
     assert not user_warehouse.exists()
     if not default_existed:
         assert not config.DEFAULT_WAREHOUSE.exists()
-    # its crawl store is the demo's too
-    assert any((config.DEMO_STORE / "sha256").rglob("*.pdf"))
+    # its crawl store and Data Docs are the demo's too
+    assert any((demo.parent / "demo-store" / "sha256").rglob("*.pdf"))
+    assert (demo.parent / "data_docs" / "demo" / "index.html").is_file()
+    assert {"data_docs", "demo-store", "demo.duckdb"} <= {p.name for p in demo.parent.iterdir()}
+    assert not list(demo.parent.glob("gongkai*"))  # no gongkai.duckdb beside it
+
+
+def test_the_default_demo_warehouse_is_its_own_file():
+    assert config.DEMO_WAREHOUSE == config.ROOT / "warehouse" / "demo.duckdb"
+    assert config.DEMO_WAREHOUSE != config.DEFAULT_WAREHOUSE
 
 
 def test_every_demo_agency_is_invented(demo_run):
     import duckdb
 
     assert demo_run[0].returncode == 0
-    con = duckdb.connect(str(config.DEMO_WAREHOUSE), read_only=True)
+    con = duckdb.connect(str(demo_run[4]), read_only=True)
     try:
         agencies = {a for (a,) in con.execute("SELECT DISTINCT agency FROM reports").fetchall()}
     finally:
@@ -78,7 +90,7 @@ def test_cli_run_is_listed_for_its_job_as_the_ui_lists_runs(demo_run):
 
     from gongkai.cli import location_name
 
-    proc, home, _, _ = demo_run
+    proc, home, *_ = demo_run
     assert proc.returncode == 0
     assert location_name() == "gongkai"
     run_id = next(line.split()[1] for line in proc.stdout.splitlines()
