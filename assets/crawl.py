@@ -24,6 +24,7 @@ from gongkai.crawl.sources import PLACEHOLDER, Source
 from assets.resources import CrawlResource, WarehouseResource
 
 GROUP = "crawl"
+CRAWL_CHECK = "crawl_succeeded"
 
 
 def host_pool(source: Source) -> str:
@@ -49,6 +50,13 @@ def build_crawl_asset(source: Source) -> dg.AssetsDefinition:
                     f"{', '.join(source.list_urls)} → list pages, detail pages, report files, "
                     "stored content-addressed; new or changed reports are extracted downstream.",
         metadata={"source": source.id, "list_urls": dg.MetadataValue.json(source.list_urls)},
+        # a crawl never raises for network trouble (the other portals and the checks go on),
+        # so its failure shows here, red, with the reason
+        check_specs=[dg.AssetCheckSpec(
+            CRAWL_CHECK, asset=asset_key(source),
+            description="The crawl reached the portal and read its list pages: fails with "
+                        "the reason when the source as a whole failed (unreachable, refused, "
+                        "not allowed); errors of single pages or files are listed, not failed.")],
     )
     def crawl_source(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                      crawl: CrawlResource) -> dg.MaterializeResult:
@@ -68,7 +76,13 @@ def build_crawl_asset(source: Source) -> dg.AssetsDefinition:
         found = "\n".join(["| status | format | title | url |", "|---|---|---|---|"] + [
             f"| {d.status} | {d.format or d.claimed_format or '?'} | {d.title[:40]} | {d.url} |"
             for d in result.documents])
-        return dg.MaterializeResult(metadata={
+        check = dg.AssetCheckResult(
+            check_name=CRAWL_CHECK, passed=not result.error, severity=dg.AssetCheckSeverity.ERROR,
+            description=(f"crawl of {source.id} failed: {result.error}" if result.error
+                         else f"crawl of {source.id}: {counts.get('pages_seen', 0)} page(s) "
+                              f"read"),
+            metadata={"source_error": result.error or ""})
+        return dg.MaterializeResult(check_results=[check], metadata={
             **counts,
             "source_error": result.error or "",
             "documents_cap": result.cap or "",  # what limits.max_documents left for a later run

@@ -6,6 +6,7 @@ import dagster as dg
 from assets.crawl import CRAWL_ASSETS
 from assets.resources import CrawlResource, ReportFolderResource, WarehouseResource
 from gongkai.extract import intake
+from gongkai.progress import line as progress_line, report as report_progress
 
 GROUP = "reports"
 
@@ -57,7 +58,11 @@ def report_documents(context: dg.AssetExecutionContext, reports: ReportFolderRes
 )
 def extracted_reports(context: dg.AssetExecutionContext,
                       report_documents: list[dict]) -> dg.Output[intake.Extraction]:
-    extraction = intake.extract_documents(report_documents)
+    def progress(done: int, total: int, name: str) -> None:
+        context.log.info(progress_line("extracting", done, total, name))
+        report_progress("extracting", done, total, name)
+
+    extraction = intake.extract_documents(report_documents, progress=progress)
     for u in extraction.unreadable:
         context.log.info(f"not extracted: {u['path']}: {u['reason']}")
     problems = intake.problem_lines(extraction.reports)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -109,6 +110,74 @@ def build_data_docs(validations: Iterable[tuple[Rule, pd.DataFrame]], site_dir: 
     return build_site(validation, site_dir)
 
 
+# --- offline: GX links its pages' scripts, styles and fonts to CDNs ---------------------------
+
+# the vendored copies (scripts/vendor_data_docs_assets.sh, licences beside each), put in the
+# site as static/vendor/ and linked instead: users on government networks often have no
+# internet, and GX's index lists its validations only once its scripts ran
+VENDORED = Path(__file__).with_name("data_docs_assets") / "lib"
+OFFLINE = {
+    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css":
+        "bootstrap/dist/css/bootstrap.min.css",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js":
+        "bootstrap/dist/js/bootstrap.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js":
+        "popper.js/dist/umd/popper.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js":
+        "bootstrap-table/dist/bootstrap-table.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css":
+        "bootstrap-table/dist/bootstrap-table.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/"
+    "bootstrap-table-filter-control.min.js":
+        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/"
+    "bootstrap-table-filter-control.css":
+        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/"
+    "bootstrap-table-filter-control.min.css":
+        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css":
+        "fontawesome/css/all.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/"
+    "bootstrap-datepicker.min.js": "bootstrap-datepicker/dist/js/bootstrap-datepicker.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/"
+    "bootstrap-datepicker.min.css": "bootstrap-datepicker/dist/css/bootstrap-datepicker.min.css",
+    "https://cdn.jsdelivr.net/npm/vega@5": "vega/build/vega.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-lite@5": "vega-lite/build/vega-lite.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega-embed/build/vega-embed.min.js",
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/"
+    "bootstrap-prefers-dark.css": "bootstrap-dark/dist/css/bootstrap-prefers-dark.css",
+}
+# GX's logo, loaded from its bucket: the copy GX ships in the site's static/images
+_LOGO = re.compile(r"https://great-expectations-web-assets\.s3\.[a-z0-9.-]+\.amazonaws\.com/"
+                   r"(?:logo-long|full_logo_dark)\.png(?:\?[^\"' )]*)?")
+# what a page loads (not what it links to): <script src>, <link href> (styles, icons), <img src>
+_LOADED = re.compile(r"<(?:script|img)\b[^>]*\bsrc=[\"'](https?://[^\"']+)|"
+                     r"<link\b[^>]*\bhref=[\"'](https?://[^\"']+)", re.I)
+
+
+def make_offline(site: Path) -> list[str]:
+    """Make the Data Docs site at ``site`` load nothing from the network: the vendored
+    scripts, styles and fonts copied to ``static/vendor/`` and every page's CDN links rewritten
+    to them (relative, so the site works from any folder and from file://). Returns what a page
+    still loads from the network (empty unless GX has started linking something new)."""
+    vendor = site / "static" / "vendor"
+    if vendor.exists():
+        shutil.rmtree(vendor)
+    shutil.copytree(VENDORED, vendor)
+    left: set[str] = set()
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        up = os.path.relpath(site, page.parent).replace(os.sep, "/")
+        for url, local in OFFLINE.items():
+            html = html.replace(f'"{url}"', f'"{up}/static/vendor/{local}"')
+        html = _LOGO.sub(f"{up}/static/images/logo-long.png", html)
+        left.update(a or b for a, b in _LOADED.findall(html))
+        page.write_text(html, encoding="utf-8")
+    return sorted(left)
+
+
 def build_site(validation: validate.Validation, site_dir: Path) -> Path:
     """The Data Docs site of the results ``validation`` kept, built aside and put at
     ``site_dir`` (replacing the previous one) when complete; returns its index.html."""
@@ -119,6 +188,10 @@ def build_site(validation: validate.Validation, site_dir: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
     try:
         _render(validation, staging)
+        left = make_offline(staging)
+        if left:  # the site still works online; say what it needs the network for
+            logging.getLogger(__name__).warning(
+                "Data Docs still load from the network: %s", ", ".join(left))
         staging.chmod(0o755)  # mkdtemp's 0700 would make the site private
         _swap(staging, site_dir)
     except BaseException:

@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import sys
 from contextlib import contextmanager
 from decimal import Decimal
@@ -33,6 +35,7 @@ def _code_location():
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gongkai", prog_name="gongkai")
 def main() -> None:
     """gongkai: the statutory tables of 政府信息公开工作年度报告, extracted and checked."""
 
@@ -82,12 +85,18 @@ def ui(port: int) -> None:
 @main.command()
 @click.option("--source", "sources", multiple=True, metavar="ID",
               help="Crawl this portal of pipelines/sources.yaml (repeatable). Default: the "
-                   "bundled demo portal, served on 127.0.0.1 for the run.")
+                   "bundled demo portal, served on 127.0.0.1 for the run, into its own "
+                   "warehouse (warehouse/demo.duckdb).")
 @click.option("--reports", "reports", multiple=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Check the PDFs of this folder instead of crawling (repeatable).")
+              # checked by _check_report_folders, which names the folder and the reason
+              type=click.Path(path_type=Path, readable=False),
+              help="Check the documents of this folder, subfolders included, instead of "
+                   "crawling (repeatable).")
+@click.option("--recursive/--no-recursive", default=True, show_default=True,
+              help="Read the --reports folders' subfolders too.")
 @click.option("--warehouse", "warehouse_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb.")
+              help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb "
+                   "(the demo: warehouse/demo.duckdb).")
 @click.option("--sources", "sources_path", type=click.Path(dir_okay=False, path_type=Path),
               help="The portals file. Default: $GONGKAI_SOURCES, else pipelines/sources.yaml.")
 @click.option("--retry-failed", is_flag=True,
@@ -95,12 +104,18 @@ def ui(port: int) -> None:
                    "that failed under another reader version are).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's step log.")
 def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Path | None,
-        verbose: bool, sources_path: Path | None = None, retry_failed: bool = False) -> None:
-    """Crawl, extract, check and publish through Dagster, then summarise the warehouse."""
+        verbose: bool, recursive: bool = True, sources_path: Path | None = None,
+        retry_failed: bool = False) -> None:
+    """Crawl, extract, check and publish through Dagster, then summarise the warehouse.
+
+    With no option: the demo (invented 示例 agencies) into warehouse/demo.duckdb. Exits
+    non-zero when a folder is missing or unreadable, holds no document, or the run failed."""
     if sources_path is not None:
         # the code location builds one crawl asset per portal of this file when imported
         os.environ["GONGKAI_SOURCES"] = str(sources_path.expanduser().resolve())
     home = _dagster_home()
+    folders = [p.expanduser().resolve() for p in reports]
+    n_documents = _check_report_folders(folders, recursive)
 
     import dagster as dg
 
@@ -111,9 +126,12 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
 
     defs = _code_location()
 
-    folders = [str(p.expanduser().resolve()) for p in reports]
     if not folders and not sources:
         sources = ("demo",)
+    demo = "demo" in sources
+    if demo and (len(sources) > 1 or folders):
+        raise click.UsageError("the demo runs alone, into its own warehouse: run "
+                               "`gongkai run` for the demo, and --source/--reports apart")
     known = load_sources()
     unknown = [s for s in sources if s not in known]
     if unknown:
@@ -124,20 +142,34 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     # the sources' crawls, and everything after the crawl (check_reports_job's selection)
     check = dg.AssetSelection.all() - dg.AssetSelection.groups(CRAWL_GROUP)
     selection = crawl_keys + list(check.resolve(defs.resolve_asset_graph()))
-    wpath = config.warehouse_location(warehouse_path)
+    # the demo's invented reports never land in the user's warehouse ($GONGKAI_WAREHOUSE
+    # included): only an explicit --warehouse moves them
+    wpath = config.warehouse_location(
+        warehouse_path or (config.demo_warehouse() if demo else None))
+    resources = {
+        "warehouse": {"config": {"path": wpath}},
+        "reports": {"config": {"folders": [str(f) for f in folders], "recursive": recursive,
+                               "retry_failed": retry_failed}},
+    }
+    if demo:
+        resources["crawl"] = {"config": {"store_dir": str(config.demo_store())}}
     run_config = {
-        "resources": {
-            "warehouse": {"config": {"path": wpath}},
-            "reports": {"config": {"folders": folders, "retry_failed": retry_failed}},
-        },
+        "resources": resources,
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "WARNING"}}},
     }
-    what = (f"crawling {', '.join(sources)}" if sources else "") + (
-        f"{' and ' if sources else ''}checking {', '.join(folders)}" if folders else "")
+    if demo:
+        what = "the demo (invented 示例 agencies, bundled portal on 127.0.0.1)"
+    else:
+        what = (f"crawling {', '.join(sources)}" if sources else "") + (
+            f"{' and ' if sources else ''}checking {n_documents} document(s) in "
+            f"{', '.join(map(str, folders))}"
+            + (" (subfolders included; --no-recursive to read only the folders themselves)"
+               if recursive else " (subfolders not read)") if folders else "")
     click.echo(f"gongkai: {job}: {what}", err=True)
     backend = WarehouseResource(path=wpath).backend()
     library_log = home / "logs" / "libraries.log"
-    with dg.DagsterInstance.get() as instance, _libraries_logged_to(library_log):
+    with dg.DagsterInstance.get() as instance, _libraries_logged_to(library_log), \
+            _terminal_progress(verbose):
         import uuid
 
         from assets.crawl import PoolWatch, process_tags
@@ -150,15 +182,14 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
         _clean_up_after_dead_runs(instance, backend, say)
         new_run_id = str(uuid.uuid4())
         with PoolWatch(instance, new_run_id, say):  # no silent wait; SIGTERM/SIGINT honoured
-            result = defs.resolve_job_def(job).execute_in_process(
-                run_config=run_config, instance=instance, raise_on_error=False,
-                asset_selection=selection, run_id=new_run_id, tags=process_tags())
+            result = _execute(job, instance, run_config, selection, new_run_id, process_tags())
         checks = result.get_asset_check_evaluations()
         run_id = result.run_id
 
     location = backend.location
     click.echo(f"\nRun {run_id} of {job} {'succeeded' if result.success else 'FAILED'}.")
-    click.echo(f"Warehouse: {location}")
+    click.echo(f"Warehouse: {location}" + (" (the demo's own: invented 示例 agencies)"
+                                           if demo else ""))
     published = backend.exists()
     if published:
         con = backend.connect(read_only=True)
@@ -268,6 +299,108 @@ def _libraries_logged_to(log_file: Path):
 LIBRARY_LOGGERS = ("pdfminer", "camelot", "pdfplumber", "pypdf", "pypdfium2", "PIL")
 
 
+@contextlib.contextmanager
+def _terminal_progress(verbose: bool):
+    """Per-document progress of the run on stderr: a bar with the counts and the current
+    document on a terminal (one line, redrawn), a line per document otherwise (a log file)."""
+    from gongkai import progress
+
+    tty = sys.stderr.isatty()
+    drawn = {"width": 0}
+
+    def show(stage: str, done: int, total: int, name: str) -> None:
+        text = progress.line(stage, done, total, name)
+        if not tty:
+            click.echo(f"gongkai: {text}", err=True)
+            return
+        width = 24
+        filled = width * done // total if total else width
+        bar = "#" * filled + "-" * (width - filled)
+        out = f"[{bar}] {text}"[:max(20, shutil.get_terminal_size().columns - 1)]
+        click.echo("\r" + out.ljust(drawn["width"]), err=True, nl=False)
+        drawn["width"] = len(out)
+
+    with progress.listening(show):
+        try:
+            yield
+        finally:
+            if tty and drawn["width"]:
+                click.echo("", err=True)
+
+
+def location_name() -> str:
+    """The code location's name as `dagster dev` gives it: [tool.dagster] code_location_name
+    of pyproject.toml (``gongkai``)."""
+    import tomllib
+
+    try:
+        with open(config.ROOT / "pyproject.toml", "rb") as f:
+            return tomllib.load(f)["tool"]["dagster"]["code_location_name"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "gongkai"
+
+
+def _execute(job_name: str, instance, run_config: dict, selection: list, run_id: str,
+             tags: dict[str, str]):
+    """Run ``job_name`` in this process as a run of the code location `dagster dev` loads: the
+    run carries that location's origin (and so its ``.dagster/repository`` tag), so the UI lists
+    it on the job's page, in the Overview timeline and in the assets' history like a run
+    launched there. (``execute_in_process`` makes runs of no location, which the UI leaves out:
+    the timeline skips a run without ``repositoryOrigin``, ui-core's useRunsForTimeline, and the
+    job page filters on the ``.dagster/repository`` tag the origin gives.)"""
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+    from dagster._core.definitions.repository_definition.valid_definitions import (
+        SINGLETON_REPOSITORY_NAME,
+    )
+    from dagster._core.execution.api import execute_run
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteRepositoryOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    root = str(config.ROOT)
+    recon_job = ReconstructableRepository.for_module(
+        CODE_LOCATION, "defs", working_directory=root).get_reconstructable_job(job_name)
+    target = LoadableTargetOrigin(executable_path=sys.executable, module_name=CODE_LOCATION,
+                                  working_directory=root)
+    origin = RemoteRepositoryOrigin(
+        InProcessCodeLocationOrigin(target, location_name=location_name()),
+        SINGLETON_REPOSITORY_NAME).get_job_origin(job_name)
+    dagster_run = instance.create_run_for_job(
+        job_def=recon_job.get_definition(), run_config=run_config,
+        asset_selection=frozenset(selection), remote_job_origin=origin, run_id=run_id,
+        job_code_origin=recon_job.get_python_origin(),
+        tags={"gongkai/launched_by": "cli", **tags})
+    return execute_run(recon_job, dagster_run, instance)
+
+
+def _check_report_folders(folders: list[Path], recursive: bool) -> int:
+    """The documents in ``folders``, counted; a folder that is missing, not a folder or not
+    readable, or folders with no document at all, end the command (exit 1) naming it."""
+    from gongkai.extract import intake
+
+    for folder in folders:
+        if not folder.exists():
+            raise click.ClickException(f"--reports {folder}: no such folder")
+        if not folder.is_dir():
+            raise click.ClickException(f"--reports {folder}: not a folder")
+        try:
+            with os.scandir(folder):
+                pass
+        except OSError as e:
+            raise click.ClickException(f"--reports {folder}: cannot read the folder: "
+                                       f"{e.strerror or e}") from e
+    if not folders:
+        return 0
+    documents, notes = intake.list_documents(folders, recursive=recursive)
+    if not documents:
+        where = ", ".join(map(str, folders))
+        raise click.ClickException(
+            f"no documents in {where}" + (" or its subfolders" if recursive else
+                                          " (subfolders not read: --no-recursive)")
+            + " (reports are *.pdf, *.doc(x), *.wps, *.xls(x), *.et, *.htm(l), …)"
+            + "".join(f"\n  {n}" for n in notes))
+    return len(documents)
+
+
 def warehouse_summary(con, run_id: str) -> str:
     """What the warehouse holds, what this run's crawls found, and failures by rule."""
     from warehouse import store
@@ -326,11 +459,12 @@ def failures_by_rule(con) -> str:
         "count(DISTINCT report_id) FILTER (WHERE status = 'fail') "
         "FROM latest_findings GROUP BY rule").fetchall()}
     n_reports = con.execute("SELECT count(*) FROM current_reports").fetchone()[0]
-    lines = [f"Failures by rule (instances failed / checked; reports failing, of {n_reports}):"]
+    lines = [f"Failures by rule (instances failed / checked; reports failing, of {n_reports}; "
+             "an info rule's are notes, not failures):"]
     for rule in CATALOGUE:
         failed, total, reports = counts.get(rule.id, (0, 0, 0))
         lines.append(f"  {rule.id:<44} {rule.severity:<8} {failed:>5} / {total:<6} "
-                     f"{reports:>4} report(s)")
+                     f"{reports:>4} report(s)" + (" noted" if rule.severity == "info" else ""))
     return "\n".join(lines)
 
 
@@ -350,7 +484,7 @@ def crawl(ctx: click.Context, source_id: str, dry_run: bool, warehouse_path: Pat
     the whole pipeline (as `gongkai run --source ID`)."""
     if not dry_run:
         ctx.invoke(run, sources=(source_id,), reports=(), warehouse_path=warehouse_path,
-                   verbose=False, sources_path=sources_path)
+                   verbose=False, recursive=True, sources_path=sources_path)
         return
     from gongkai.crawl import SourceError
     from gongkai.crawl.cli_support import run_for_cli
@@ -402,6 +536,12 @@ def report_json(report, findings: list[dict], documents: dict[int, dict] | None 
     }
 
 
+def is_failure(finding: dict) -> bool:
+    """A failed instance of an error or warning rule: what every count of failures counts (the
+    text, the --html page's badge, the run's summary); an info rule's "fail" is a note."""
+    return finding.get("status") == "fail" and finding.get("severity") != "info"
+
+
 def _num(x) -> str:
     return "?" if x is None else str(plain_number(x))
 
@@ -416,10 +556,14 @@ def report_text(report, findings: list[dict], documents: dict[int, dict] | None 
              f"  agency: {report.agency or '(not found)'}   year: {report.year or '(not found)'}"
              f"   template: {report.template or '(not recognised)'}",
              f"  {d.pages} page(s), {len(report.facts)} facts read"]
-    failed = [f for f in findings if f.get("status") == "fail"]
+    # an info rule (blank cells) that "fails" notes something; it is no failure: counted and
+    # named apart, as the --html page and the run's summary count them
+    failed = [f for f in findings if is_failure(f)]
+    noted = [f for f in findings if f.get("status") == "fail" and not is_failure(f)]
     na = [f for f in findings if f.get("status") == "not_assessable"]
     lines.append(f"  rules: {len(findings)} instance(s) checked, {len(failed)} failed, "
-                 f"{len(na)} not assessable")
+                 f"{len(na)} not assessable"
+                 + (f", {len(noted)} noted (info, not failures)" if noted else ""))
     for f in failed:
         where = instance_name(f)
         previous = (documents or {}).get(f.get("previous_report_id"))
@@ -431,6 +575,15 @@ def report_text(report, findings: list[dict], documents: dict[int, dict] | None 
                      + (f"; page(s) {', '.join(map(str, pages))}" if pages else ""))
         if f.get("message"):
             lines.append(f"      {f['message']}")
+    by_rule: dict[str, list[dict]] = {}
+    for f in noted:
+        by_rule.setdefault(f["rule"], []).append(f)
+    for rule, items in by_rule.items():
+        pages = sorted({o["page"] for f in items for o in f.get("operands") or []
+                        if o.get("page")})
+        where = sorted({instance_name(f) for f in items})
+        lines.append(f"  noted (info) {rule}: {', '.join(where)}"
+                     + (f"; page(s) {', '.join(map(str, pages))}" if pages else ""))
     for f in na:
         lines.append(f"  not assessable: {f['rule']}: {f.get('message') or ''}")
     if report.problems:
@@ -442,7 +595,8 @@ def report_text(report, findings: list[dict], documents: dict[int, dict] | None 
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path),
+                metavar="FILE_OR_DIR...")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per file per line (document, agency, year, template, facts, "
                    "findings, problems).")
@@ -453,6 +607,7 @@ def report_text(report, findings: list[dict], documents: dict[int, dict] | None 
                    "<name>.html per file.")
 def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None:
     """Extract FILE(s) and check every rule of the catalogue. No warehouse, no Dagster.
+    A folder stands for every document in it (subfolders included).
 
     Several FILEs are checked together: reports of one agency in consecutive years (e.g.
     2023.pdf 2024.pdf) are also checked against each other (the cross-year rules).
@@ -465,6 +620,7 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
     from gongkai.extract import extract_report
     from gongkai.model import UnreadableDocument
 
+    files = _expand_folders(files)
     html_paths = _html_paths(files, html_out) if html_out is not None else []
     unreadable = unwritten = 0
     reports: dict[int, object] = {}  # index in files -> Report
@@ -512,6 +668,28 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
         click.echo(f"gongkai check: {unwritten} HTML page(s) could not be written", err=True)
     if unreadable or unwritten:
         sys.exit(1)
+
+
+def _expand_folders(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """FILE arguments with every folder replaced by its documents (subfolders included); a
+    folder with none ends the command (exit 1) naming it."""
+    from gongkai.extract import intake
+
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append(path)
+            continue
+        try:
+            documents, _ = intake.list_documents([path], recursive=True)
+        except OSError as e:
+            raise click.ClickException(f"cannot read the folder {path}: {e.strerror or e}") from e
+        if not documents:
+            raise click.ClickException(f"no documents in {path} or its subfolders")
+        click.echo(f"gongkai check: {len(documents)} document(s) in {path} (subfolders "
+                   "included)", err=True)
+        out += [Path(d["path"]) for d in documents]
+    return tuple(out)
 
 
 def _html_paths(files: tuple[Path, ...], out: Path) -> list[Path]:
@@ -568,16 +746,25 @@ def _unreadable(path: Path, reason: str, as_json: bool) -> None:
               help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("export"), show_default=True, help="Folder to write into.")
-def export(fmt: str, warehouse_path: Path | None, out_dir: Path) -> None:
+@click.option("--headers", type=click.Choice(["labels", "keys"]), default=None,
+              help="Column headers: the template's Chinese labels (default for csv and xlsx) "
+                   "or the English keys (default for parquet).")
+@click.option("--all", "all_findings", is_flag=True,
+              help="Findings: every rule result (passes, infos, not assessable), not only the "
+                   "failures.")
+def export(fmt: str, warehouse_path: Path | None, out_dir: Path, headers: str | None,
+           all_findings: bool) -> None:
     """Write the wide tables (v_active_disclosure, v_applications, v_review_litigation) and the
-    findings (v_findings) of the warehouse, opened read-only."""
+    failed rule instances (v_findings; every result with --all) of the warehouse, opened
+    read-only. CSV is UTF-8 with a BOM (Excel and WPS read its Chinese); the workbook has
+    fitted columns, a frozen header and filters; Parquet is written by DuckDB."""
     from gongkai.export import ExportError
     from gongkai.export import export as export_tables
     from warehouse.store import default_path
 
     path = (warehouse_path or default_path()).expanduser().resolve()
     try:
-        written = export_tables(path, fmt, out_dir)
+        written = export_tables(path, fmt, out_dir, headers=headers, all_findings=all_findings)
     except ExportError as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"Exported from {path}:")

@@ -16,6 +16,7 @@ here, when asked, never at import (a test or the CLI may set it first).
 | ``GONGKAI_DOCUMENT_MEMORY_MB`` | memory one document may take to read (its worker's address space) | 1024 |
 | ``GONGKAI_DOCUMENT_SECONDS`` | time one document may take to read | 300 |
 | ``GONGKAI_LIBRARY_LOG`` | where the libraries' warnings go (set by ``gongkai run``) | the terminal |
+| ``GONGKAI_DEMO_WAREHOUSE`` | the demo's own warehouse (its store beside it) | ``warehouse/demo.duckdb`` |
 | ``DAGSTER_HOME`` | the Dagster instance of ``gongkai run`` / ``gongkai ui`` | ``.dagster_home`` |
 """
 
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_WAREHOUSE = ROOT / "warehouse" / "gongkai.duckdb"
 DEFAULT_STORE = ROOT / "warehouse" / "store"
+# the demo (`gongkai run` with no option) keeps its invented reports apart from the user's
+DEMO_WAREHOUSE = ROOT / "warehouse" / "demo.duckdb"
 DEFAULT_SOURCES = ROOT / "pipelines" / "sources.yaml"
 DEFAULT_ALIASES = ROOT / "pipelines" / "agency_aliases.csv"
 DEFAULT_DAGSTER_HOME = ROOT / ".dagster_home"
@@ -74,6 +77,17 @@ def warehouse_location(value: str | os.PathLike | None = None) -> str:
     if text == ":memory:" or text.startswith(BACKEND_PREFIXES):
         return text  # not a file: the backend of that prefix reads it
     return str(_path(text).resolve())
+
+
+def demo_warehouse() -> Path:
+    """The demo's own warehouse: ``$GONGKAI_DEMO_WAREHOUSE`` (tests), else
+    ``warehouse/demo.duckdb``; never ``$GONGKAI_WAREHOUSE``, the user's."""
+    return _path(_env("GONGKAI_DEMO_WAREHOUSE") or DEMO_WAREHOUSE).resolve()
+
+
+def demo_store() -> Path:
+    """The demo's crawl store: ``demo-store/`` beside its warehouse."""
+    return demo_warehouse().with_name("demo-store")
 
 
 def store_dir(value: str | os.PathLike | None = None) -> Path:

@@ -94,7 +94,10 @@ def test_check_specs(graph):
         assert spec.metadata["rule"] == rule
     # our own integrity check on warehouse_reports blocks
     assert by_name[(WAREHOUSE, "facts_integrity")].blocking
-    assert len(checks) == len(RULE_IDS) + 1
+    # each crawl has its check: a failed crawl is red with its reason, never blocking
+    for key in CRAWLS:
+        assert not by_name[(key, "crawl_succeeded")].blocking
+    assert len(checks) == len(RULE_IDS) + 1 + len(CRAWLS)
 
 
 def test_resources():
@@ -112,8 +115,12 @@ def test_jobs(graph):
     assert set(crawl_and_check.asset_layer.selected_asset_keys) == graph.get_all_asset_keys()
     check = defs.resolve_job_def("check_reports_job")
     assert set(check.asset_layer.selected_asset_keys) == graph.get_all_asset_keys() - CRAWLS
+    crawl_checks = {k for k in graph.asset_check_keys if k.asset_key in CRAWLS}
+    assert set(crawl_and_check.asset_layer.asset_graph.asset_check_keys) == graph.asset_check_keys
+    # the crawls' checks go with the crawls
+    assert set(check.asset_layer.asset_graph.asset_check_keys) == \
+        graph.asset_check_keys - crawl_checks
     for job in (crawl_and_check, check):
-        assert set(job.asset_layer.asset_graph.asset_check_keys) == graph.asset_check_keys
         assert job.executor_def.name == "in_process"
 
 

@@ -19,8 +19,8 @@ from warehouse import store
 
 pytestmark = pytest.mark.xdist_group("crawl_pipeline")
 
-REPORTS = Path(__file__).resolve().parent / "fixtures" / "reports"
-CHANGED = "/trs/xxgk/ndbg/202502/P020250212398765432101.pdf"  # serves suqian 2024
+REPORTS = Path(__file__).resolve().parent / "fixtures" / "portal" / "reports"  # the demo's
+CHANGED = "/trs/xxgk/ndbg/202502/P020250212398765432101.pdf"  # serves 示例市 2024
 CRAWL_DEMO = next(a for a in CRAWL_ASSETS if a.key == dg.AssetKey("crawl_demo"))
 CHECK = [a for a in defs.assets if a not in CRAWL_ASSETS]
 
@@ -74,7 +74,8 @@ def second(first, portal, place):
 
 @pytest.fixture(scope="module")
 def third(second, portal, place):
-    portal.replace(CHANGED, (REPORTS / "t21-wuxi-edu-2022.pdf").read_bytes())
+    # another demo report, re-saved (bytes of its own): a quiet replacement
+    portal.replace(CHANGED, (REPORTS / "demo-county-finance-2023.pdf").read_bytes() + b"\n% re-saved\n")
     return materialize(portal, place)
 
 
@@ -109,15 +110,15 @@ def test_first_run_crawls_extracts_checks_and_publishes(first, place):
 
 
 def test_the_crawled_series_pair_up_across_years(first, place):
-    """The portal's 洪泽区 (2019-2021) and 灌南县 (2022-2023) columns: each report with a year
-    before is checked against it, and the break planted in 洪泽区 2021 is found."""
+    """The portal's 示例区 (2019-2021) and 示例南县 (2022-2023) columns: each report with a year
+    before is checked against it, and the break planted in 示例区 2021 is found."""
     checked = query(place, "SELECT DISTINCT ay.year FROM latest_findings f JOIN report_agency_years ay "
                            "USING (report_id) WHERE f.rule = 'applications.carry_continuity'")
     assert {y for (y,) in checked} == {2020, 2021, 2023}
     assert query(place, "SELECT ay.agency, ay.year, f.column_key FROM latest_findings f "
                         "JOIN report_agency_years ay USING (report_id) WHERE f.status = 'fail' "
                         "AND f.rule = 'applications.carry_continuity' ORDER BY ALL") == [
-        ("淮安市洪泽区人民政府", 2021, "natural_person"), ("淮安市洪泽区人民政府", 2021, "total")]
+        ("示例市示例区人民政府", 2021, "natural_person"), ("示例市示例区人民政府", 2021, "total")]
 
 
 def test_the_crawl_metadata_shows_in_the_ui(first):
@@ -149,4 +150,4 @@ def test_a_replaced_report_is_a_new_version_and_the_old_one_stays(third, place):
                             "JOIN reports r USING (document_id) WHERE d.source LIKE ? "
                             "ORDER BY d.version", [f"%{CHANGED}"])
     assert [(v, current) for v, current, _ in versions] == [(1, False), (2, True)]
-    assert [agency for *_, agency in versions] == ["宿迁市人民政府", "无锡市教育局"]
+    assert [agency for *_, agency in versions] == ["示例市人民政府", "示例县财政局"]

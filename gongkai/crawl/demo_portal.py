@@ -1,7 +1,8 @@
 """The demo portal: a real HTTP server on 127.0.0.1 serving saved pages in the styles of the
 common government CMSs (``tests/fixtures/portal/site``), with the misbehaviours real portals
-have. Report PDFs are served from ``tests/fixtures/reports`` and ``tests/fixtures/real`` by
-URL mapping, not copied.
+have. Every agency it serves is invented (its name starts with 示例); the report PDFs are the
+demo's own (``tests/fixtures/portal/reports``, made by ``make_demo_reports.py``), served by URL
+mapping, not copied. No real report is served here: those stay test fixtures.
 
     with DemoPortal() as portal:        # ephemeral port
         portal.base_url                 # http://127.0.0.1:PORT
@@ -28,8 +29,7 @@ from urllib.parse import quote, unquote, urlsplit
 from gongkai.config import FIXTURES
 
 SITE = FIXTURES / "portal" / "site"
-REPORTS = FIXTURES / "reports"
-REAL = FIXTURES / "real"
+REPORTS = FIXTURES / "portal" / "reports"  # the demo's invented reports
 
 
 @dataclass(frozen=True)
@@ -58,40 +58,40 @@ ROUTES: dict[str, Route] = {
     T + "/index_1.html": Route(SITE / "trs/xxgk/ndbg/index_1.html", "text/html; charset=GBK"),
     T + "/202302/t20230215_3777.html": Route(SITE / "trs/xxgk/ndbg/202302/t20230215_3777.html",
                                                "text/html; charset=GBK"),
-    T + "/202502/P020250212398765432101.pdf": Route(REPORTS / "t21-suqian-city-2024.pdf"),
-    T + "/files/suqian-2024.pdf": Route(REPORTS / "t21-suqian-city-2024.pdf"),  # same bytes, second URL
-    T + "/202302/P020230215600000000001.pdf": Route(REPORTS / "t21-nantong-city-2022.pdf"),
-    T + "/202201/P020220120700000000001.pdf": Route(REPORTS / "t21-xuzhou-nrp-2021.pdf",
+    T + "/202502/P020250212398765432101.pdf": Route(REPORTS / "demo-city-2024.pdf"),
+    T + "/files/city-2024.pdf": Route(REPORTS / "demo-city-2024.pdf"),  # same bytes, second URL
+    T + "/202302/P020230215600000000001.pdf": Route(REPORTS / "demo-city-2022.pdf"),
+    T + "/202201/P020220120700000000001.pdf": Route(REPORTS / "demo-city-nrp-2021.pdf",
                                                      fail_first=1, fail_status=429, retry_after="1"),
     T + "/202103/P020210310511223344557.wps": Route(SITE / "trs/xxgk/ndbg/202103/P020210310511223344557.wps",
                                                      "application/octet-stream"),
     # Hanweb: the second list page by query string; downloads through downfile.jsp
     H + "/col/col123/index.html?uid=4567&pageNum=2": Route(SITE / "hanweb/col/col123/index_p2.html"),
     DOWNFILE + "2502071530123.pdf&fileid=98765": Route(
-        REAL / "huaian-city-2024.pdf", "application/octet-stream",
-        disposition="淮安市人民政府2024年政府信息公开工作年度报告.pdf"),
+        REPORTS / "demo-province-2024.pdf", "application/octet-stream",
+        disposition="示例省人民政府2024年政府信息公开工作年度报告.pdf"),
     DOWNFILE + "2301101645001.pdf&fileid=91234": Route(  # not what its name says
         SITE / "hanweb/files/downfile-error.html", "application/pdf"),
     DOWNFILE + "2201181020777.docx&fileid=88001": Route(
         SITE / "hanweb/files/2201181020777.docx", "application/octet-stream",
-        disposition="淮安市人民政府2021年度政府信息公开年报.docx"),
+        disposition="示例省人民政府2021年度政府信息公开年报.docx"),
     # generic: GB2312 in <meta> only, no charset in the header; the misbehaving pages
     G + "/ndbg.html": Route(SITE / "generic/ndbg.html", "text/html"),
     G + "/report-2023.html": Route(SITE / "generic/report-2023.html", "text/html", fail_first=1),
     G + "/report-2022.html": Route(SITE / "generic/report-2022.html", "text/html", slow=0.6),
     G + "/report-2021.html": Route(status=404),
-    G + "/files/gulou-2023.pdf": Route(REPORTS / "t21-gulou-finance-2023.pdf"),
-    G + "/files/dongshan-2022.pdf": Route(REPORTS / "t21-dongshan-street-2022.pdf"),
+    G + "/files/finance-2023.pdf": Route(REPORTS / "demo-county-finance-2023.pdf"),
+    G + "/files/kunyuan-2022.pdf": Route(REPORTS / "demo-town-2022.pdf"),
     G + "/files/report-2020-full.pdf": Route(oversize=3 * 1024 * 1024),
-    G + "/go.php?id=2019": Route(redirect=G + "/files/daoli-2019.pdf"),
-    G + "/files/daoli-2019.pdf": Route(REPORTS / "s19-daoli-district-2019.pdf"),
+    G + "/go.php?id=2019": Route(redirect=G + "/files/county-2019.pdf"),
+    G + "/files/county-2019.pdf": Route(REPORTS / "demo-county-2019.pdf"),
     G + "/go.php?id=2018": Route(redirect="/private/report-2018.pdf"),  # into robots-disallowed space
     # two county/district columns, one agency over consecutive years each (the cross-year rules)
-    G + "/hongze/files/ndbg-2019.pdf": Route(REPORTS / "s19-hongze-district-2019.pdf"),
-    G + "/hongze/files/ndbg-2020.pdf": Route(REPORTS / "s19-hongze-district-2020.pdf"),
-    G + "/hongze/files/ndbg-2021.pdf": Route(REPORTS / "t21-hongze-district-2021.pdf"),
-    G + "/guannan/files/ndbg-2022.pdf": Route(REPORTS / "t21-guannan-county-2022.pdf"),
-    G + "/guannan/files/ndbg-2023.pdf": Route(REPORTS / "t21-guannan-county-2023.pdf"),
+    G + "/district/files/ndbg-2019.pdf": Route(REPORTS / "demo-district-2019.pdf"),
+    G + "/district/files/ndbg-2020.pdf": Route(REPORTS / "demo-district-2020.pdf"),
+    G + "/district/files/ndbg-2021.pdf": Route(REPORTS / "demo-district-2021.pdf"),
+    G + "/south/files/ndbg-2022.pdf": Route(REPORTS / "demo-south-county-2022.pdf"),
+    G + "/south/files/ndbg-2023.pdf": Route(REPORTS / "demo-south-county-2023.pdf"),
 }
 
 
@@ -318,8 +318,8 @@ def main(argv: list[str] | None = None) -> None:
     portal = DemoPortal(port=args.port).start()
     print(f"demo portal at {portal.base_url}/ (Ctrl-C to stop)", flush=True)
     print("list pages:", *(portal.url(p) for p in (T + "/index.html", H + "/col/col123/index.html",
-                                                    G + "/ndbg.html", G + "/hongze/ndbg.html",
-                                                    G + "/guannan/ndbg.html")), sep="\n  ", flush=True)
+                                                    G + "/ndbg.html", G + "/district/ndbg.html",
+                                                    G + "/south/ndbg.html")), sep="\n  ", flush=True)
     try:
         while True:
             time.sleep(3600)

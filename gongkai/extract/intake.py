@@ -248,10 +248,11 @@ class Extraction:
     sources: dict[str, list[str]] = field(default_factory=dict)
 
 
-def extract_documents(documents: list[dict], *, bounded: bool = True,
+def extract_documents(documents: list[dict], progress=None, *, bounded: bool = True,
                       limits=None) -> Extraction:
     """``read_document`` for every new document; an unreadable one is recorded, the rest go
-    on. ``bounded``: each document is read in a worker process limited in memory and time
+    on. ``progress(done, total, name)`` is called before each document read (1-based).
+    ``bounded``: each document is read in a worker process limited in memory and time
     (``gongkai.extract.bounded``; ``limits`` or the configured ones), and one that exceeds a
     limit is unreadable for that reason; False reads them in this process."""
     from contextlib import nullcontext
@@ -260,9 +261,14 @@ def extract_documents(documents: list[dict], *, bounded: bool = True,
 
     out = Extraction()
     todo = [d for d in documents if not d.get("settled")]
+    done = 0
     with (BoundedReader(limits) if bounded and todo else nullcontext()) as worker:
         read = worker.read if worker is not None else read_document
         for doc in documents:
+            if not doc.get("settled"):
+                done += 1
+                if progress is not None:
+                    progress(done, len(todo), doc.get("name") or os.path.basename(doc["path"]))
             _extract_one(doc, read, out)
     return out
 

@@ -17,7 +17,7 @@ from tests.crawl.conftest import DELAY, SETTINGS, closed_port, new_warehouse
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "portal" / "golden_discovery.json"
 SUQIAN_ATTACHMENT = "/trs/xxgk/ndbg/202502/P020250212398765432101.pdf"
-SUQIAN_MIRROR = "/trs/xxgk/ndbg/files/suqian-2024.pdf"
+SUQIAN_MIRROR = "/trs/xxgk/ndbg/files/city-2024.pdf"
 
 
 def relative(url: str, base: str) -> str:
@@ -50,7 +50,8 @@ def second(first, portal, demo_source):
 @pytest.fixture(scope="module")
 def third(second, first, portal, demo_source):
     """The agency quietly replaces one report file; the mirror URL keeps the old bytes."""
-    new_bytes = (REPORTS / "t21-wuxi-edu-2022.pdf").read_bytes()
+    # another demo report, re-saved (bytes of its own): what a quiet replacement looks like
+    new_bytes = (REPORTS / "demo-county-finance-2023.pdf").read_bytes() + b"\n% re-saved\n"
     portal.replace(SUQIAN_ATTACHMENT, new_bytes)
     portal.clear_log()
     result = crawl(demo_source, first.store, first.con, settings=SETTINGS)
@@ -71,8 +72,8 @@ def test_every_cms_style_and_page_was_read(first, portal):
     pages = {relative(u, portal.base_url) for u in first.result.pages}
     assert {"/trs/xxgk/ndbg/index.html", "/trs/xxgk/ndbg/index_1.html", "/trs/xxgk/ndbg/index_2.html",
             "/hanweb/col/col123/index.html", "/hanweb/col/col123/index.html?uid=4567&pageNum=2",
-            "/generic/ndbg.html", "/generic/ndbg_2.html", "/generic/hongze/ndbg.html",
-            "/generic/guannan/ndbg.html"} <= pages
+            "/generic/ndbg.html", "/generic/ndbg_2.html", "/generic/district/ndbg.html",
+            "/generic/south/ndbg.html"} <= pages
     # the pinned item repeated on TRS page 2 and the generic page 2 was fetched once
     paths = [r["path"] for r in first.log]
     assert paths.count("/trs/xxgk/ndbg/202502/t20250212_4011.html") == 1
@@ -153,7 +154,7 @@ def test_formats_come_from_the_bytes(first):
 
 def test_html_only_report_is_recorded_as_a_report(first, portal):
     (row,) = [r for r in current_reports(first.con, "demo") if r[1].endswith("t20200131_2219.html")]
-    assert row[4] == "html" and "上海市人民政府办公厅" in row[2]
+    assert row[4] == "html" and "示例市人民政府办公室" in row[2]
 
 
 # --- errors leave a clear record, the run goes on ------------------------------------------
@@ -245,7 +246,7 @@ def test_changed_file_becomes_a_new_version_and_the_old_stays(third, first, port
     old_sha = versions[0][0]
     assert versions[1][0] == hashlib.sha256(third.new_bytes).hexdigest()
     (old_path,) = first.con.execute("SELECT path FROM crawl_documents WHERE sha256 = ?", [old_sha]).fetchone()
-    assert (Path(first.store) / old_path).read_bytes() == (REPORTS / "t21-suqian-city-2024.pdf").read_bytes()
+    assert (Path(first.store) / old_path).read_bytes() == (REPORTS / "demo-city-2024.pdf").read_bytes()
     # the mirror URL still serves the old bytes: still current there
     assert first.con.execute("SELECT sha256 FROM crawl_urls WHERE url = ? AND is_current",
                              [portal.url(SUQIAN_MIRROR)]).fetchone()[0] == old_sha
@@ -272,7 +273,7 @@ def test_dry_run_fetches_no_report_body(portal, demo_source, tmp_path):
     assert con.execute("SELECT count(*) FROM crawl_documents").fetchone()[0] == 0
     assert not Path(store).exists()
     text = format_dry_run(result)
-    assert "would fetch" in text and "淮安市人民政府2024年政府信息公开工作年度报告" in text
+    assert "would fetch" in text and "示例省人民政府2024年政府信息公开工作年度报告" in text
     assert "report files were not downloaded" in text
 
 
@@ -314,7 +315,7 @@ def test_robots_txt_behind_a_redirect_is_followed():
 
 def test_hints_pagination_pattern_and_list_selector(portal):
     """A TRS column crawled by hints alone; a dry run without any warehouse."""
-    source = Source("trs-hints", "示范市人民政府", "演示", "city", (portal.url("/trs/xxgk/ndbg/index.html"),),
+    source = Source("trs-hints", "示例市人民政府", "演示", "city", (portal.url("/trs/xxgk/ndbg/index.html"),),
                     hints={"pagination_pattern": "index_{n}.html", "list_selector": "div.list ul",
                            "link_pattern": r"/files/.*\.pdf$"})
     portal.clear_log()
@@ -323,4 +324,4 @@ def test_hints_pagination_pattern_and_list_selector(portal):
     # pages 1 and 2 come from the pager script and the hint; page 3 (a 404) ends the hint's run
     assert paths.count("/trs/xxgk/ndbg/index_1.html") == 1 and "/trs/xxgk/ndbg/index_3.html" in paths
     assert result.error is None and len(result.documents) == 8
-    assert any(d.url.endswith("/files/suqian-2024.pdf") for d in result.documents)
+    assert any(d.url.endswith("/files/city-2024.pdf") for d in result.documents)

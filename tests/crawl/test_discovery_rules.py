@@ -15,12 +15,12 @@ SITE = Path(__file__).resolve().parents[1] / "fixtures" / "portal" / "site"
 
 
 @pytest.mark.parametrize("title, expected", [
-    ("宿迁市2024年政府信息公开工作年度报告", True),
-    ("淮安市人民政府2021年度政府信息公开年报", True),
+    ("示例市2024年政府信息公开工作年度报告", True),
+    ("示例省人民政府2021年度政府信息公开年报", True),
     ("二〇二三年政府信息公开工作年度报告", True),
     ("政府信息公开年报", False),                 # the column, not a report
     ("2023年政府网站工作年度报表", False),
-    ("示范市2023年部门预算公开", False),
+    ("示例市2023年部门预算公开", False),
     ("政府信息公开工作年度报告", False),          # no year
 ])
 def test_report_titles(title, expected):
@@ -71,10 +71,10 @@ def test_trs_pager_and_next_page_links():
 
 def test_hanweb_records_inside_the_datastore_script():
     page = (SITE / "hanweb/col/col123/index.html").read_text(encoding="utf-8")
-    url = "http://www.huaian.gov.cn/col/col123/index.html"
+    url = "http://www.example.gov.cn/col/col123/index.html"
     titles = [l.title for l in discover.links(discover.parse_html(page, url), url)
               if discover.is_report_title(l.title)]
-    assert titles == ["淮安市人民政府2024年政府信息公开工作年度报告", "淮安市人民政府2022年政府信息公开工作年度报告"]
+    assert titles == ["示例省人民政府2024年政府信息公开工作年度报告", "示例省人民政府2022年政府信息公开工作年度报告"]
 
 
 def test_attachments_and_html_reports():
@@ -83,10 +83,10 @@ def test_attachments_and_html_reports():
     (att,) = discover.attachments(doc, url)
     assert "downfile.jsp" in att.url and claimed_format(att.url, att.title) == "pdf"
     assert not discover.looks_like_html_report(doc)
-    shanghai = (SITE / "trs/xxgk/ndbg/202001/t20200131_2219.html").read_text(encoding="utf-8")
-    doc = discover.parse_html(shanghai, url)
+    html_report = (SITE / "trs/xxgk/ndbg/202001/t20200131_2219.html").read_text(encoding="utf-8")
+    doc = discover.parse_html(html_report, url)
     assert discover.attachments(doc, url) == [] and discover.looks_like_html_report(doc)
-    assert discover.page_title(doc) == "2019年上海市人民政府办公厅政府信息公开工作年度报告"
+    assert discover.page_title(doc) == "2019年示例市人民政府办公室政府信息公开工作年度报告"
 
 
 @pytest.mark.parametrize("data, claimed, fmt", [

@@ -1,0 +1,125 @@
+"""The demo (``./run.sh`` = ``gongkai run`` with no option) is kept apart: the bundled portal
+serves invented agencies only (every name starts with 示例), its reports are made by a committed
+script with golden files, and the demo writes its own warehouse (``warehouse/demo.duckdb``),
+never the user's."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from tests.golden import fact_key, failures, golden_rules, load
+
+pytestmark = pytest.mark.xdist_group("demo")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PORTAL = FIXTURES / "portal"
+DEMO_GOLDEN = PORTAL / "golden"
+CASES = [pytest.param(PORTAL / "reports" / f"{g.stem}.pdf", g, id=g.stem)
+         for g in sorted(DEMO_GOLDEN.glob("*.json"))]
+
+
+@lru_cache(maxsize=None)
+def extracted(pdf: Path):
+    from gongkai.extract import extract_report
+
+    return extract_report(pdf)
+
+
+def _real_names() -> set[str]:
+    """The agencies of the test fixtures (real names, some of real reports) and their leading
+    divisions (淮安市, 南京市 …): none may appear in the demo."""
+    from gongkai.agencies import normalise
+
+    names = {load(g)["agency"] for g in (FIXTURES / "golden").glob("*.json")}
+    names |= {"上海市人民政府办公厅", "淮安市人民政府"}
+    places = set()
+    for name in names:
+        m = re.match(r"^(.{2,4}?[省市县区])", normalise(name))
+        if m:
+            places.add(m.group(1))
+    return names | places
+
+
+def _site_texts():
+    for path in sorted((PORTAL / "site").rglob("*")):
+        if path.is_file() and path.suffix in (".html", ".txt"):
+            data = path.read_bytes()
+            try:
+                yield path, data.decode("utf-8")
+            except UnicodeDecodeError:
+                yield path, data.decode("gbk")
+
+
+def test_every_demo_report_is_of_an_invented_agency():
+    assert len(CASES) >= 10
+    for p in CASES:
+        golden = load(p.values[1])
+        assert golden["agency"].startswith("示例"), golden["agency"]
+    meta = json.loads((PORTAL / "demo-meta.json").read_text(encoding="utf-8"))
+    assert meta and all(m["agency"].startswith("示例") for m in meta.values())
+
+
+def test_the_portal_pages_name_no_real_agency():
+    real = _real_names()
+    assert "淮安市" in real and "南通市人民政府" in real
+    for path, text in _site_texts():
+        found = sorted(name for name in real if name in text)
+        assert found == [], f"{path.relative_to(PORTAL)} names {found}"
+
+
+def test_the_portal_serves_only_the_demo_reports():
+    """Every file a route serves is the demo's (the site or its reports): no test fixture and
+    no real report beside invented ones."""
+    from gongkai.crawl.demo_portal import ROUTES
+
+    files = [r.file.resolve() for r in ROUTES.values() if r.file is not None]
+    assert files
+    for f in files:
+        assert f.is_file(), f
+        assert PORTAL.resolve() in f.parents, f
+    served_reports = {f.stem for f in files if f.suffix == ".pdf"}
+    assert served_reports == {p.id for p in CASES}
+
+
+@pytest.mark.parametrize(("pdf", "golden"), CASES)
+def test_demo_report_reads_as_its_golden(pdf, golden):
+    """Every cell of a demo report read exactly, and every rule failing exactly where its
+    golden file (made by make_demo_reports.py, independently of gongkai) says."""
+    from expectations import check_report
+
+    expected = load(golden)
+    report = extracted(pdf)
+    assert (report.agency, report.year, report.template) == (
+        expected["agency"], expected["year"], expected["template"])
+    got = {fact_key(f): (f["raw"], f["page"]) for f in report.facts_json()}
+    want = {fact_key(f): (f["raw"], f["page"]) for f in expected["facts"]}
+    assert got == want
+    assert report.problems == []
+    assert failures(check_report(report), golden_rules(expected)) == \
+        failures(expected["failures"])
+
+
+def test_demo_series_pair_up_across_years():
+    """示例市示例区 2019-2021 (the 2020 report signed 示例区人民政府) and 示例南县 2022-2023:
+    the cross-year rules fail exactly where the golden files say."""
+    from expectations import check_reports
+    from expectations.rules import CATALOGUE
+
+    cross_year = tuple(r.id for r in CATALOGUE if r.cross_year)
+    series = [p for p in CASES if "district" in p.id or "south" in p.id]
+    pdfs = [p.values[0] for p in series]
+    checked = check_reports([extracted(pdf) for pdf in pdfs])
+    for p, findings in zip(series, checked):
+        golden = load(p.values[1])
+        assert failures(findings, cross_year) == \
+            failures(golden.get("cross_year_failures", [])), p.id
+        if golden.get("previous"):
+            assert {f["previous_report_id"] for f in findings if f["rule"] in cross_year}
