@@ -90,14 +90,14 @@ def test_first_run_crawls_extracts_checks_and_publishes(first, place):
                           f"WHERE format NOT IN ('pdf', 'docx') AND {reports}")
     reasons = dict(query(place, "SELECT sha256, reason FROM load_errors"))
     loaded = {s for (s,) in query(place, "SELECT sha256 FROM documents")}
-    # the HTML-only report (the 上海 2019 report page itself) is read; an error page is not
+    # the HTML-only report (an invented report's page) is read; an error page is not
     pages = {s for s, fmt in others if fmt == "html" and s not in reasons}
     # every crawled PDF, Word file and report page is a report in the warehouse
     assert {s for (s,) in pdfs} | pages == loaded and len(pages) == 1
     assert len(loaded) == 14
     assert query(place, "SELECT agency, year, count(*) FROM documents JOIN reports USING "
                         "(document_id) JOIN facts USING (report_id) WHERE kind = 'html' "
-                        "GROUP BY ALL") == [("上海市人民政府办公厅", 2019, 198)]
+                        "GROUP BY ALL") == [("示例市农业农村局", 2019, 198)]
     for sha, fmt in others:  # every other format recorded, with its format, not lost
         assert sha in pages or fmt in reasons[sha]
     # documents are known by the URL they were crawled from, one document for two URLs
