@@ -53,7 +53,12 @@ log = logging.getLogger(__name__)
 MIN_DPI, MAX_DPI = 200, 300
 # confidences below these are doubtful: RapidOCR's score (0..1), Tesseract's word conf (0..100)
 RAPID_DOUBT = 0.90
-TESSERACT_DOUBT = 60.0
+TESSERACT_DOUBT = 50.0
+# white added around a cell's crop for Tesseract (pixels)
+TESSERACT_MARGIN = 16
+# a pixel this red (chroma Cr; 128 is grey, a seal about 200) and at least this light in
+# grey is red ink on paper: black print under a seal stays darker
+SEAL_CR, SEAL_GREY = 136, 125
 # how the two readings are named in problems (tables.py's cell.methods_disagree)
 READINGS = ("RapidOCR", "Tesseract")
 
@@ -118,40 +123,69 @@ class _TableCells:
 
 
 @dataclass
-class _Timing:
-    render: float = 0.0
-    grid: float = 0.0
+class PageTiming:
+    """Where one page's time went, in CPU seconds of this process and of its Tesseract runs
+    (the benchmark reads ``TIMINGS``: one core, whatever else the machine runs)."""
+
+    page: int
+    tables: int
+    prepare: float = 0.0  # render, seal, flatten, deskew
+    grid: float = 0.0  # rulings and regions
     rapidocr: float = 0.0
-    tesseract: float = 0.0
-    table_pages: int = 0
+    tesseract: float = 0.0  # the tesseract processes' CPU time
+
+    @property
+    def total(self) -> float:
+        return self.prepare + self.grid + self.rapidocr + self.tesseract
 
 
-TIMING = _Timing()  # the benchmark reads how the time splits (one process, one report at once)
+TIMINGS: list[PageTiming] = []  # of the last document read
+
+
+class _Clock:
+    """CPU time of this process plus that of its finished children (Tesseract)."""
+
+    def __init__(self):
+        import resource
+
+        self._resource = resource
+        self.mark = self.now()
+
+    def now(self) -> tuple[float, float]:
+        import time
+
+        children = self._resource.getrusage(self._resource.RUSAGE_CHILDREN)
+        return time.process_time(), children.ru_utime + children.ru_stime
+
+    def lap(self) -> tuple[float, float]:
+        own, children = self.now()
+        out = own - self.mark[0], children - self.mark[1]
+        self.mark = (own, children)
+        return out
 
 
 def read_scan(path: str | Path) -> Report:
     """Read a PDF of page images. Raises UnreadableDocument when no page holds legible text."""
-    import time
-
     path = Path(path)
     name = str(path)
     pdf = pdfium.PdfDocument(name)
     grids: list[Grid] = []
     readings: dict[tuple[int, tuple], CellReading] = {}
     page_texts, heights = [], []
+    TIMINGS.clear()
+    clock = _Clock()
     try:
         for index in range(len(pdf)):
-            started = time.perf_counter()
+            clock.lap()
             page = prepare_page(pdf[index], index + 1)
-            TIMING.render += time.perf_counter() - started
-            started = time.perf_counter()
+            prepare = sum(clock.lap())
             tables = find_tables(page)
-            TIMING.grid += time.perf_counter() - started
-            if tables:
-                TIMING.table_pages += 1
-            page_grids = [_read_table(page, t, readings) for t in tables]
+            timing = PageTiming(index + 1, len(tables), prepare, sum(clock.lap()))
+            page_grids = [_read_table(page, t, readings, clock, timing) for t in tables]
             grids += page_grids
             page_texts.append(_page_text(page, tables, page_grids))
+            timing.rapidocr += sum(clock.lap())
+            TIMINGS.append(timing)
             heights.append(page.height_pt)
         pages = len(pdf)
     finally:
@@ -213,8 +247,11 @@ def black_ink(rgb: np.ndarray, bgr: bool) -> np.ndarray:
     if not bgr:
         rgb = rgb[..., ::-1]
     rgb = np.ascontiguousarray(rgb)
-    luma = cv2.cvtColor(rgb, cv2.COLOR_BGR2GRAY)
-    return np.maximum(luma, rgb[..., 2])
+    ycrcb = cv2.cvtColor(rgb, cv2.COLOR_BGR2YCrCb)
+    grey = np.maximum(ycrcb[..., 0], rgb[..., 2])
+    # what is left of the seal where JPEG smeared it (a grey ghost): red and lighter than print
+    grey[(ycrcb[..., 1] >= SEAL_CR) & (grey >= SEAL_GREY)] = 255
+    return grey
 
 
 def flatten(grey: np.ndarray) -> np.ndarray:
@@ -349,9 +386,10 @@ def _table_cells(horizontal: np.ndarray, vertical: np.ndarray, x0: int, y0: int,
 # --- reading the cells -----------------------------------------------------------------------
 
 def _read_table(page: ScanPage, table: _TableCells,
-                readings: dict[tuple[int, tuple], CellReading]) -> Grid:
-    import time
-
+                readings: dict[tuple[int, tuple], CellReading],
+                clock: _Clock | None = None, timing: PageTiming | None = None) -> Grid:
+    clock = clock or _Clock()
+    timing = timing or PageTiming(page.number, 1)
     regions, crops = [], []
     for rows, cols in table.regions:
         xa, xb = table.xs[cols[0]], table.xs[cols[1] + 1]
@@ -360,15 +398,14 @@ def _read_table(page: ScanPage, table: _TableCells,
         region = Region(rows=rows, cols=cols, x0=x0, y0=y0, x1=x1, y1=y1)
         regions.append(region)
         crops.append(_cell_lines(page, xa, ya, xb, yb))
-    started = time.perf_counter()
+    timing.grid += sum(clock.lap())
     rapid = [_rapid_lines(lines) for lines in crops]
-    TIMING.rapidocr += time.perf_counter() - started
+    timing.rapidocr += sum(clock.lap())
     # the second reading: every cell that holds a value (RapidOCR's reading is no label)
     second_of = [i for i, (lines, r) in enumerate(zip(crops, rapid))
                  if lines and _VALUE_LIKE.match(r.text)]
-    started = time.perf_counter()
     second = tesseract_cells([(crops[i], bool(_NUMERIC.match(rapid[i].text))) for i in second_of])
-    TIMING.tesseract += time.perf_counter() - started
+    timing.tesseract += sum(clock.lap())
     checks = dict(zip(second_of, second))
     for i, region in enumerate(regions):
         inked = bool(crops[i])
@@ -422,7 +459,10 @@ def _cell_lines(page: ScanPage, xa: int, ya: int, xb: int, yb: int) -> list[np.n
             gap += 1
             if gap >= min_gap or offset == len(profile):
                 end = offset - gap + 1
-                if end - start >= page.dpi * 0.03:  # taller than a comma's tail
+                band = ink[rows[0] + start:rows[0] + end]
+                # a band lower than a comma's tail and narrower than a dash is a speck
+                if end - start >= page.dpi * 0.03 or \
+                        np.count_nonzero(band.max(axis=0)) >= page.dpi * 0.05:
                     lines.append((rows[0] + start, rows[0] + end))
                 start, gap = None, 0
     pad = max(4, int(page.dpi * 0.04))
@@ -481,7 +521,10 @@ def tesseract_cells(cells: list[tuple[list[np.ndarray], bool]]) -> list[OcrReadi
             options = ["-l", "eng", "--psm", "7", "-c", "tessedit_char_whitelist=0123456789,.+-"]
         else:
             options = ["-l", "chi_sim+eng", "--psm", "7"]
-        images = [(i, k, crop) for i in chosen for k, crop in enumerate(cells[i][0])]
+        # Tesseract drops a lone narrow glyph ("1") near the image's edge: a wide margin
+        images = [(i, k, cv2.copyMakeBorder(crop, *(TESSERACT_MARGIN,) * 4,
+                                            cv2.BORDER_CONSTANT, value=255))
+                  for i in chosen for k, crop in enumerate(cells[i][0])]
         words = _tesseract_batch([crop for _i, _k, crop in images], options)
         texts: dict[int, list[str]] = {}
         confs: dict[int, float] = {}
@@ -547,14 +590,11 @@ def _normalise(text: str) -> str:
 def _page_text(page: ScanPage, tables: list[_TableCells], grids: list[Grid]) -> str:
     """The page's text in reading order: its lines outside the tables (RapidOCR, line by line)
     and each table's cells row by row where the table stands."""
-    import time
-
     ink = page.ink.copy()
     for table in tables:
         ink[table.ys[0] - 3:table.ys[-1] + 4, table.xs[0] - 3:table.xs[-1] + 4] = 0
     ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # noise specks
     pieces: list[tuple[int, str]] = []
-    started = time.perf_counter()
     for top, bottom, left, right in _text_lines(ink, page.dpi):
         pad = max(4, int(page.dpi * 0.04))
         crop = cv2.copyMakeBorder(page.grey[top:bottom, left:right], pad, pad, pad, pad,
@@ -564,7 +604,6 @@ def _page_text(page: ScanPage, tables: list[_TableCells], grids: list[Grid]) -> 
         text = "".join(result.txts or ()).strip()
         if text:
             pieces.append((top, text))
-    TIMING.rapidocr += time.perf_counter() - started
     for table, grid in zip(tables, grids):
         rows: dict[int, list[str]] = {}
         for region in sorted(grid.regions, key=lambda g: (g.rows[0], g.cols[0])):
@@ -584,7 +623,12 @@ def _text_lines(ink: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
             start = y
         elif not inked and start is not None:
             if y - start >= dpi * 0.05:  # taller than noise or a rule's edge
-                lines.append((start, y))
+                # a glyph in two parts (告 of a title: its top, a gap, 口) is one line: a gap
+                # between lines is wider than a third of the lines' height
+                if lines and start - lines[-1][1] < 0.3 * max(y - start, lines[-1][1] - lines[-1][0]):
+                    lines[-1] = (lines[-1][0], y)
+                else:
+                    lines.append((start, y))
             start = None
     out = []
     for top, bottom in lines:
