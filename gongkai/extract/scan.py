@@ -54,6 +54,8 @@ MIN_DPI, MAX_DPI = 200, 300
 # confidences below these are doubtful: RapidOCR's score (0..1), Tesseract's word conf (0..100)
 RAPID_DOUBT = 0.90
 TESSERACT_DOUBT = 50.0
+# the least height (inches) of a cell's line of text given to the engines: a 10.5 pt line
+LINE_HEIGHT = 0.15
 # white added around a cell's crop for Tesseract (pixels)
 TESSERACT_MARGIN = 16
 # a pixel this red (chroma Cr; 128 is grey, a seal about 200) and at least this light in
@@ -106,6 +108,9 @@ class ScanPage:
     height_pt: float
     width_pt: float
     line_mask: np.ndarray | None = None
+    # binary ink the rulings are found in: the seal's ghost is not whitened there, since that
+    # would also take the pixels of a thin line under the seal (None: ``ink``)
+    rulings_ink: np.ndarray | None = None
 
     def to_points(self, x: float, y: float) -> tuple[float, float]:
         """Pixel (x right, y down) to PDF points (origin bottom-left)."""
@@ -212,14 +217,17 @@ def prepare_page(page, number: int) -> ScanPage:
     page.close()
     if pixels.ndim == 2 or bitmap.mode == "L":
         grey = pixels if pixels.ndim == 2 else pixels[..., 0]
+        ruled = grey
     else:
-        grey = black_ink(pixels[..., :3].copy(), bgr=bitmap.mode.startswith("BGR"))
+        ruled, grey = black_ink(pixels[..., :3].copy(), bgr=bitmap.mode.startswith("BGR"))
     grey = flatten(grey)
     angle = skew_angle(grey)
+    ruled = grey if ruled is None or ruled is pixels else flatten(ruled)
     if abs(angle) > 0.02:
         grey = rotate(grey, angle)
-    ink = binarize(grey)
-    return ScanPage(number, dpi, grey, ink, angle, height_pt, width_pt)
+        ruled = grey if ruled is grey else rotate(ruled, angle)
+    return ScanPage(number, dpi, grey, binarize(grey), angle, height_pt, width_pt,
+                    rulings_ink=binarize(ruled))
 
 
 def _scan_dpi(page, width_pt: float) -> float:
@@ -235,8 +243,9 @@ def _scan_dpi(page, width_pt: float) -> float:
     return best / (width_pt / 72) if best else MIN_DPI
 
 
-def black_ink(rgb: np.ndarray, bgr: bool) -> np.ndarray:
-    """Grey levels of the black ink only: red ink (a seal, a stamp) made paper.
+def black_ink(rgb: np.ndarray, bgr: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Grey levels of the black ink only: red ink (a seal, a stamp) made paper. Two images:
+    one to find the rulings in, one to read the glyphs from (the seal's ghost whitened too).
 
     A seal is pressed over the print: where it covers black text the pixel stays dark, and
     red ink alone is light in the red channel (about 210 of 255). So each pixel's grey is the
@@ -248,10 +257,12 @@ def black_ink(rgb: np.ndarray, bgr: bool) -> np.ndarray:
         rgb = rgb[..., ::-1]
     rgb = np.ascontiguousarray(rgb)
     ycrcb = cv2.cvtColor(rgb, cv2.COLOR_BGR2YCrCb)
-    grey = np.maximum(ycrcb[..., 0], rgb[..., 2])
-    # what is left of the seal where JPEG smeared it (a grey ghost): red and lighter than print
+    ruled = np.maximum(ycrcb[..., 0], rgb[..., 2])
+    # what is left of the seal where JPEG smeared it (a grey ghost): red and lighter than
+    # print, whitened for reading glyphs (not for finding rulings: a thin line is that light)
+    grey = ruled.copy()
     grey[(ycrcb[..., 1] >= SEAL_CR) & (grey >= SEAL_GREY)] = 255
-    return grey
+    return ruled, grey
 
 
 def flatten(grey: np.ndarray) -> np.ndarray:
@@ -295,7 +306,7 @@ def rotate(image: np.ndarray, angle: float, border: int = 255) -> np.ndarray:
 def find_tables(page: ScanPage) -> list[_TableCells]:
     """The ruled tables of the page, top to bottom."""
     dpi = page.dpi
-    ink = page.ink
+    ink = page.rulings_ink if page.rulings_ink is not None else page.ink
     gap = max(3, int(dpi * 0.03))  # breaks in a line this long are closed
     h_len = max(30, int(dpi * 0.30))  # a run this long is a horizontal rule, not a glyph
     v_len = max(20, int(dpi * 0.17))  # a row of a table is taller than this, a glyph shorter
@@ -404,7 +415,9 @@ def _read_table(page: ScanPage, table: _TableCells,
     # the second reading: every cell that holds a value (RapidOCR's reading is no label)
     second_of = [i for i, (lines, r) in enumerate(zip(crops, rapid))
                  if lines and _VALUE_LIKE.match(r.text)]
-    second = tesseract_cells([(crops[i], bool(_NUMERIC.match(rapid[i].text))) for i in second_of])
+    second = tesseract_cells([(crops[i], bool(_NUMERIC.match(rapid[i].text)
+                                              or _normalise(rapid[i].text) in ("—", "/")))
+                              for i in second_of])
     timing.tesseract += sum(clock.lap())
     checks = dict(zip(second_of, second))
     for i, region in enumerate(regions):
@@ -465,6 +478,15 @@ def _cell_lines(page: ScanPage, xa: int, ya: int, xb: int, yb: int) -> list[np.n
                         np.count_nonzero(band.max(axis=0)) >= page.dpi * 0.05:
                     lines.append((rows[0] + start, rows[0] + end))
                 start, gap = None, 0
+    # a glyph of strokes one above the other (三, 二) is one line, not three
+    merged: list[tuple[int, int]] = []
+    for top, bottom in lines:
+        if merged and top - merged[-1][1] < page.dpi * 0.04 and min(
+                bottom - top, merged[-1][1] - merged[-1][0]) < page.dpi * 0.06:
+            merged[-1] = (merged[-1][0], bottom)
+        else:
+            merged.append((top, bottom))
+    lines = merged
     pad = max(4, int(page.dpi * 0.04))
     out = []
     for top, bottom in lines:
@@ -472,7 +494,11 @@ def _cell_lines(page: ScanPage, xa: int, ya: int, xb: int, yb: int) -> list[np.n
         used = np.flatnonzero(band.max(axis=0))
         left, right = used[0], used[-1] + 1
         crop = grey[top:bottom, left:right]
-        out.append(cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255))
+        # a flat glyph alone (a dash) keeps the height of a line of text around it: blown up
+        # to the recogniser's height by itself it is a bar, and read as "1"
+        short = max(0, int(page.dpi * LINE_HEIGHT) - crop.shape[0])
+        out.append(cv2.copyMakeBorder(crop, pad + short // 2, pad + short - short // 2, pad, pad,
+                                      cv2.BORDER_CONSTANT, value=255))
     return out
 
 
@@ -510,7 +536,8 @@ def _rapid_lines(lines: list[np.ndarray]) -> OcrReading:
 
 def tesseract_cells(cells: list[tuple[list[np.ndarray], bool]]) -> list[OcrReading]:
     """Tesseract's reading of each cell (its text lines), in one process per kind of cell: a
-    number cell with a digits-only whitelist, another value cell ("—", "无", "12.6 万元") with
+    cell RapidOCR read as a number, a dash or a slash with a whitelist of digits and those
+    marks (so "0", "—" and blank stay apart), another value cell ("无", "12.6 万元") with
     chi_sim + eng."""
     out: list[OcrReading | None] = [None] * len(cells)
     for numeric in (True, False):
@@ -518,7 +545,7 @@ def tesseract_cells(cells: list[tuple[list[np.ndarray], bool]]) -> list[OcrReadi
         if not chosen:
             continue
         if numeric:
-            options = ["-l", "eng", "--psm", "7", "-c", "tessedit_char_whitelist=0123456789,.+-"]
+            options = ["-l", "eng", "--psm", "7", "-c", "tessedit_char_whitelist=0123456789,.+-/"]
         else:
             options = ["-l", "chi_sim+eng", "--psm", "7"]
         # Tesseract drops a lone narrow glyph ("1") near the image's edge: a wide margin
