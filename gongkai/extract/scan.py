@@ -115,7 +115,7 @@ class ScanPage:
     def to_points(self, x: float, y: float) -> tuple[float, float]:
         """Pixel (x right, y down) to PDF points (origin bottom-left)."""
         scale = 72.0 / self.dpi
-        return x * scale, self.height_pt - y * scale
+        return float(x * scale), float(self.height_pt - y * scale)
 
 
 @dataclass
@@ -414,7 +414,7 @@ def _read_table(page: ScanPage, table: _TableCells,
     timing.rapidocr += sum(clock.lap())
     # the second reading: every cell that holds a value (RapidOCR's reading is no label)
     second_of = [i for i, (lines, r) in enumerate(zip(crops, rapid))
-                 if lines and _VALUE_LIKE.match(r.text)]
+                 if lines and _VALUE_LIKE.match(_normalise(r.text))]
     second = tesseract_cells([(crops[i], bool(_NUMERIC.match(rapid[i].text)
                                               or _normalise(rapid[i].text) in ("—", "/")))
                               for i in second_of])
