@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import warehouse
+
 from gongkai.extract.intake import read_document
 from gongkai.extract.scan import black_ink, rotate, skew_angle
 from tests.golden import GOLDEN, fact_key, load
@@ -36,7 +38,7 @@ def _right(fact, golden: dict) -> bool:
 
 
 @pytest.mark.parametrize("scan", MADE, ids=[s["name"] for s in MADE])
-def test_scan_is_read_cell_by_cell_with_proof(scan):
+def test_scan_is_read_cell_by_cell_with_proof(scan, tmp_path):
     golden = load(GOLDEN / f"{scan['source']}.json")
     report = read_document(SCANS / f"{scan['name']}.pdf")
 
@@ -61,6 +63,16 @@ def test_scan_is_read_cell_by_cell_with_proof(scan):
         assert "rapidocr" in fact.locator["ocr"]
         if fact.raw:
             assert "tesseract" in fact.locator["ocr"], fact
+        json.dumps({"bbox": fact.bbox, "locator": fact.locator})  # plain numbers, storable
+
+    # the warehouse keeps both readings: SQL lists every OCR-read number with its confidence
+    con = warehouse.connect(tmp_path / "scan.duckdb")
+    warehouse.load_report(con, report, scan["name"] + ".pdf")
+    read, lowest = con.sql(
+        "SELECT count(*), min(CAST(json_extract(locator, '$.ocr.rapidocr[1]') AS DOUBLE)) "
+        "FROM facts WHERE json_extract_string(locator, '$.ocr.rapidocr[0]') IS NOT NULL"
+    ).fetchone()
+    assert read == len(report.facts) and 0 <= lowest <= 1
 
 
 def test_red_seal_is_paper_and_black_under_it_stays_black():
