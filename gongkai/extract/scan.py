@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 MIN_DPI, MAX_DPI = 200, 300
 # confidences below these are doubtful: RapidOCR's score (0..1), Tesseract's word conf (0..100)
 RAPID_DOUBT = 0.90
-TESSERACT_DOUBT = 50.0
+TESSERACT_DOUBT = 40.0  # a lone mark or digit that both engines read alike scores 40-60
 # the least height (inches) of a cell's line of text given to the engines: a 10.5 pt line
 LINE_HEIGHT = 0.15
 # white added around a cell's crop for Tesseract (pixels)
@@ -545,7 +545,7 @@ def tesseract_cells(cells: list[tuple[list[np.ndarray], bool]]) -> list[OcrReadi
         if not chosen:
             continue
         if numeric:
-            options = ["-l", "eng", "--psm", "7", "-c", "tessedit_char_whitelist=0123456789,.+-/"]
+            options = ["-l", "eng", "--psm", "7", "-c", "tessedit_char_whitelist=0123456789,.+-/—"]
         else:
             options = ["-l", "chi_sim+eng", "--psm", "7"]
         # Tesseract drops a lone narrow glyph ("1") near the image's edge: a wide margin
