@@ -68,7 +68,7 @@ def test_scan_is_read_cell_by_cell_with_proof(scan, tmp_path):
     # the warehouse keeps both readings: SQL lists every OCR-read number with its confidence
     con = warehouse.connect(tmp_path / "scan.duckdb")
     warehouse.load_report(con, report, scan["name"] + ".pdf")
-    read, lowest = con.sql(
+    read, lowest = con.execute(
         "SELECT count(*), min(CAST(json_extract(locator, '$.ocr.rapidocr[1]') AS DOUBLE)) "
         "FROM facts WHERE json_extract_string(locator, '$.ocr.rapidocr[0]') IS NOT NULL"
     ).fetchone()
