@@ -446,18 +446,22 @@ def _cell_lines(page: ScanPage, xa: int, ya: int, xb: int, yb: int) -> list[np.n
     ink = page.ink[ya:yb, xa:xb].copy()
     ink[page.line_mask[ya:yb, xa:xb] > 0] = 0
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    speck = (page.dpi / 100) ** 2 * 3  # smaller than a full stop at 10 pt
+    # specks of noise are not ink; a full stop or a minus sign is (smaller than these
+    # thresholds it would vanish from both engines' crop alike, and "-2" read "2" by both)
+    speck = max(3.0, (page.dpi / 100) ** 2)
     keep = np.zeros(count, bool)
     for i in range(1, count):
         x, y, w, h, area = stats[i]
-        keep[i] = area >= speck and max(w, h) >= page.dpi * 0.02
+        keep[i] = area >= speck and max(w, h) >= 2
     if not keep.any():
         return []
+    raw = ink
     ink = np.where(keep[labels], 255, 0).astype(np.uint8)
     rows = np.flatnonzero(ink.max(axis=1))
     cols = np.flatnonzero(ink.max(axis=0))
     grey = page.grey[ya:yb, xa:xb].copy()
-    grey[ink == 0] = np.maximum(grey[ink == 0], 255 - (255 - grey[ink == 0]) // 4)
+    paper = raw == 0  # only what is no ink at all is lightened
+    grey[paper] = np.maximum(grey[paper], 255 - (255 - grey[paper]) // 4)
     grey[page.line_mask[ya:yb, xa:xb] > 0] = 255
     profile = ink[rows[0]:rows[-1] + 1].max(axis=1) > 0
     lines, start = [], None
