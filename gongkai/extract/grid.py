@@ -68,6 +68,9 @@ class Grid:
     top: float  # y of the table's top edge (for reading order on the page)
     # how messages name where the table is; None: "page N" (PDF); "table 2" for HTML or Word
     place: str | None = None
+    # how problems name the two readings of its regions (text, check_text): a scan's are OCR
+    # engines
+    readings: tuple[str, str] = ("PDFium's glyphs", "pdfminer's characters")
 
     @property
     def where(self) -> str:

@@ -121,8 +121,8 @@ class _Context:
             self.reading.cells_disagreeing += 1
             self.reading.problems.append(Problem(
                 "cell.methods_disagree",
-                f"{table}.{row}.{column} on {grid.where}: PDFium's glyphs read {raw!r}, "
-                f"pdfminer's characters read {second!r}", **where))
+                f"{table}.{row}.{column} on {grid.where}: {grid.readings[0]} read {raw!r}, "
+                f"{grid.readings[1]} read {second!r}", **where))
         self.reading.facts.append(Fact(
             table=table, row=row, column=column,
             value=parsed.value if parsed else None, raw=raw, page=grid.page,

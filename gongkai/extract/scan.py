@@ -1,0 +1,690 @@
+"""The reader of scanned reports: PDFs of page images, read by two OCR engines.
+
+An agency that scans the signed, stamped paper report publishes pages that are pictures: a red
+seal (公章) pressed across the tables, a little skewed, JPEG-compressed, greyscale or colour.
+Each page is
+
+1. taken at the resolution it was scanned at (the embedded image's, between 200 and 300 dpi),
+   its red ink whitened by colour (HSV) and the red channel kept, so a seal over a table leaves
+   the black print under it; the background flattened and the contrast stretched; deskewed by
+   the angle whose row profile is sharpest;
+2. searched for ruled tables by line morphology (OpenCV): long thin horizontal and vertical
+   runs, short breaks closed, so faint, broken and sealed-over lines are found. The lines make
+   a grid of cells, each knowing which of its borders is drawn, and cells with no ruling between
+   them form one merged region — the grid ``gongkai.extract.grid`` builds from Camelot's cells
+   for a text PDF, in the same PDF coordinates (points, origin bottom-left), so
+   ``gongkai.extract.tables`` maps it onto the template by the same code;
+3. read cell by cell: every region with ink is read by RapidOCR (``Region.text``) and a second
+   time by Tesseract (``Region.check_text``, digits only where RapidOCR read a number), so a
+   cell the engines read differently is a ``cell.methods_disagree`` problem; a reading either
+   engine is unsure of is a ``cell.ocr_doubtful`` problem naming both readings. Nothing is
+   decided by arithmetic. A label (a cell with words) is read by RapidOCR only: labels are
+   matched to the template's rows, not stored as values;
+4. outside its tables, read line by line by RapidOCR, for the title (agency and year) and the
+   prose the narrative rules read.
+
+Each fact keeps its page and its box in page points (of the deskewed page), and in its locator
+both engines' readings and confidences.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+
+from gongkai.extract.assemble import report_from_grids
+from gongkai.extract.grid import Grid, Region
+from gongkai.extract.intake import sha256_of
+from gongkai.model import Document, Problem, Report, UnreadableDocument
+
+log = logging.getLogger(__name__)
+
+# the resolution pages are read at: the scan's own, within these bounds (below 200 dpi the
+# glyphs are upsampled for the recogniser; above 300 nothing is gained but time)
+MIN_DPI, MAX_DPI = 200, 300
+# confidences below these are doubtful: RapidOCR's score (0..1), Tesseract's word conf (0..100)
+RAPID_DOUBT = 0.90
+TESSERACT_DOUBT = 40.0  # a lone mark or digit that both engines read alike scores 40-60
+# the least height (inches) of a cell's line of text given to the engines: a 10.5 pt line
+LINE_HEIGHT = 0.15
+# white added around a cell's crop for Tesseract (pixels)
+TESSERACT_MARGIN = 16
+# a pixel this red (chroma Cr; 128 is grey, a seal about 200) and at least this light in
+# grey is red ink on paper: black print under a seal stays darker
+SEAL_CR, SEAL_GREY = 136, 125
+# how the two readings are named in problems (tables.py's cell.methods_disagree)
+READINGS = ("RapidOCR", "Tesseract")
+
+# a reading that is a value, not a label: digits with their separators, sign and unit, or one
+# of the ways of writing nothing
+_VALUE_LIKE = re.compile(r"^[\s+\-−–—－/／\\0-9０-９,，.．]*(?:万元|元|件|个|项|条)?$|^[无空]$")
+_NUMERIC = re.compile(r"^[+\-]?[0-9][0-9,.]*$")
+_DASHES = set("-—–－一_~～−")
+
+
+@dataclass
+class OcrReading:
+    text: str
+    confidence: float  # RapidOCR: 0..1; Tesseract: 0..100; 1.0 / 100 for a cell without ink
+
+
+@dataclass
+class CellReading:
+    """Both engines' readings of one region (the proof kept in the fact's locator)."""
+
+    rapid: OcrReading
+    tesseract: OcrReading | None  # None: a label, read by RapidOCR only
+    inked: bool = True
+
+    def doubtful(self) -> bool:
+        if not self.inked:
+            return False
+        return self.rapid.confidence < RAPID_DOUBT or (
+            self.tesseract is not None and self.tesseract.confidence < TESSERACT_DOUBT)
+
+    def locator(self) -> dict:
+        out = {"rapidocr": [self.rapid.text, round(self.rapid.confidence, 4)]}
+        if self.tesseract is not None:
+            out["tesseract"] = [self.tesseract.text, round(self.tesseract.confidence, 1)]
+        return {"ocr": out}
+
+
+@dataclass
+class ScanPage:
+    number: int  # 1-based
+    dpi: float
+    grey: np.ndarray  # deskewed, seal whitened, contrast normalised; 0 ink .. 255 paper
+    ink: np.ndarray  # binary (255 = ink) of ``grey``
+    angle: float  # degrees the page was turned back by
+    height_pt: float
+    width_pt: float
+    line_mask: np.ndarray | None = None
+    # binary ink the rulings are found in: the seal's ghost is not whitened there, since that
+    # would also take the pixels of a thin line under the seal (None: ``ink``)
+    rulings_ink: np.ndarray | None = None
+
+    def to_points(self, x: float, y: float) -> tuple[float, float]:
+        """Pixel (x right, y down) to PDF points (origin bottom-left)."""
+        scale = 72.0 / self.dpi
+        return float(x * scale), float(self.height_pt - y * scale)
+
+
+@dataclass
+class _TableCells:
+    """A ruled table found on a page: its line positions in pixels and the merged regions."""
+
+    ys: list[int]
+    xs: list[int]
+    regions: list[tuple[tuple[int, int], tuple[int, int]]]  # (rows, cols) inclusive
+
+
+@dataclass
+class PageTiming:
+    """Where one page's time went, in CPU seconds of this process and of its Tesseract runs
+    (the benchmark reads ``TIMINGS``: one core, whatever else the machine runs)."""
+
+    page: int
+    tables: int
+    prepare: float = 0.0  # render, seal, flatten, deskew
+    grid: float = 0.0  # rulings and regions
+    rapidocr: float = 0.0
+    tesseract: float = 0.0  # the tesseract processes' CPU time
+
+    @property
+    def total(self) -> float:
+        return self.prepare + self.grid + self.rapidocr + self.tesseract
+
+
+TIMINGS: list[PageTiming] = []  # of the last document read
+
+
+class _Clock:
+    """CPU time of this process plus that of its finished children (Tesseract)."""
+
+    def __init__(self):
+        import resource
+
+        self._resource = resource
+        self.mark = self.now()
+
+    def now(self) -> tuple[float, float]:
+        import time
+
+        children = self._resource.getrusage(self._resource.RUSAGE_CHILDREN)
+        return time.process_time(), children.ru_utime + children.ru_stime
+
+    def lap(self) -> tuple[float, float]:
+        own, children = self.now()
+        out = own - self.mark[0], children - self.mark[1]
+        self.mark = (own, children)
+        return out
+
+
+def read_scan(path: str | Path) -> Report:
+    """Read a PDF of page images. Raises UnreadableDocument when no page holds legible text."""
+    path = Path(path)
+    name = str(path)
+    pdf = pdfium.PdfDocument(name)
+    grids: list[Grid] = []
+    readings: dict[tuple[int, tuple], CellReading] = {}
+    page_texts, heights = [], []
+    TIMINGS.clear()
+    clock = _Clock()
+    try:
+        for index in range(len(pdf)):
+            clock.lap()
+            page = prepare_page(pdf[index], index + 1)
+            prepare = sum(clock.lap())
+            tables = find_tables(page)
+            timing = PageTiming(index + 1, len(tables), prepare, sum(clock.lap()))
+            page_grids = [_read_table(page, t, readings, clock, timing) for t in tables]
+            grids += page_grids
+            page_texts.append(_page_text(page, tables, page_grids))
+            timing.rapidocr += sum(clock.lap())
+            TIMINGS.append(timing)
+            heights.append(page.height_pt)
+        pages = len(pdf)
+    finally:
+        pdf.close()
+    if not any(t.strip() for t in page_texts):
+        raise UnreadableDocument(name, "no text layer, and OCR read no text in its page images "
+                                       "(a scan of nothing legible?)")
+    grids.sort(key=lambda g: (g.page, -g.top))
+    document = Document(path=name, sha256=sha256_of(path), pages=pages, kind="scan")
+    report = report_from_grids(document, page_texts, grids, heights)
+    _add_proof(report, readings)
+    return report
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+def prepare_page(page, number: int) -> ScanPage:
+    """The page as black ink on white: rendered at its scan's resolution, seal whitened,
+    background flattened, deskewed."""
+    width_pt, height_pt = page.get_size()
+    dpi = min(MAX_DPI, max(MIN_DPI, _scan_dpi(page, width_pt)))
+    bitmap = page.render(scale=dpi / 72)
+    pixels = bitmap.to_numpy()
+    page.close()
+    if pixels.ndim == 2 or bitmap.mode == "L":
+        grey = pixels if pixels.ndim == 2 else pixels[..., 0]
+        ruled = grey
+    else:
+        ruled, grey = black_ink(pixels[..., :3].copy(), bgr=bitmap.mode.startswith("BGR"))
+    grey = flatten(grey)
+    angle = skew_angle(grey)
+    ruled = grey if ruled is None or ruled is pixels else flatten(ruled)
+    if abs(angle) > 0.02:
+        grey = rotate(grey, angle)
+        ruled = grey if ruled is grey else rotate(ruled, angle)
+    return ScanPage(number, dpi, grey, binarize(grey), angle, height_pt, width_pt,
+                    rulings_ink=binarize(ruled))
+
+
+def _scan_dpi(page, width_pt: float) -> float:
+    """The resolution of the page's largest image (the scan), or the lower bound."""
+    best = 0
+    for obj in page.get_objects():
+        if obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE:
+            try:
+                w, _h = obj.get_px_size()
+            except Exception:  # an image PDFium cannot size: take the default
+                continue
+            best = max(best, w)
+    return best / (width_pt / 72) if best else MIN_DPI
+
+
+def black_ink(rgb: np.ndarray, bgr: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Grey levels of the black ink only: red ink (a seal, a stamp) made paper. Two images:
+    one to find the rulings in, one to read the glyphs from (the seal's ghost whitened too).
+
+    A seal is pressed over the print: where it covers black text the pixel stays dark, and
+    red ink alone is light in the red channel (about 210 of 255). So each pixel's grey is the
+    lighter of its luma and its red channel: black stays black, red becomes near-white, and a
+    light blue shading keeps its luma. (A hue test whitening "red" pixels would also whiten a
+    black line under a seal: JPEG subsamples colour, so such a line takes the seal's red from
+    its neighbours.)"""
+    if not bgr:
+        rgb = rgb[..., ::-1]
+    rgb = np.ascontiguousarray(rgb)
+    ycrcb = cv2.cvtColor(rgb, cv2.COLOR_BGR2YCrCb)
+    ruled = np.maximum(ycrcb[..., 0], rgb[..., 2])
+    # what is left of the seal where JPEG smeared it (a grey ghost): red and lighter than
+    # print, whitened for reading glyphs (not for finding rulings: a thin line is that light)
+    grey = ruled.copy()
+    grey[(ycrcb[..., 1] >= SEAL_CR) & (grey >= SEAL_GREY)] = 255
+    return ruled, grey
+
+
+def flatten(grey: np.ndarray) -> np.ndarray:
+    """The background (paper, shading) divided out and the contrast stretched: paper 255."""
+    background = cv2.medianBlur(cv2.dilate(grey, np.ones((7, 7), np.uint8)), 31)
+    flat = cv2.divide(grey, background, scale=255)
+    low = np.percentile(flat, 0.5)
+    out = (flat.astype(np.float32) - low) * (255.0 / max(1.0, 250 - low))
+    return out.clip(0, 255).astype(np.uint8)
+
+
+def binarize(grey: np.ndarray) -> np.ndarray:
+    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return ink
+
+
+def skew_angle(grey: np.ndarray) -> float:
+    """The angle (degrees) that makes text lines and rulings horizontal: the one whose row
+    profile of ink is sharpest, searched coarse on a small image, then fine."""
+    small = cv2.resize(binarize(grey), None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+
+    def sharpness(image, angle):
+        turned = rotate(image, angle, border=0)
+        rows = turned.astype(np.float32).sum(axis=1)
+        return float(np.square(np.diff(rows)).sum())
+
+    best = max(np.arange(-2.0, 2.01, 0.25), key=lambda a: sharpness(small, a))
+    half = cv2.resize(binarize(grey), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    return float(max(np.arange(best - 0.25, best + 0.26, 0.05), key=lambda a: sharpness(half, a)))
+
+
+def rotate(image: np.ndarray, angle: float, border: int = 255) -> np.ndarray:
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+
+
+# --- the grid --------------------------------------------------------------------------------
+
+def find_tables(page: ScanPage) -> list[_TableCells]:
+    """The ruled tables of the page, top to bottom."""
+    dpi = page.dpi
+    ink = page.rulings_ink if page.rulings_ink is not None else page.ink
+    gap = max(3, int(dpi * 0.03))  # breaks in a line this long are closed
+    h_len = max(30, int(dpi * 0.30))  # a run this long is a horizontal rule, not a glyph
+    v_len = max(20, int(dpi * 0.17))  # a row of a table is taller than this, a glyph shorter
+    # open first (only runs longer than any glyph's stroke stay), then close the breaks of
+    # what stayed: closing first would join the strokes of neighbouring glyphs into "lines"
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, h_len), np.uint8))
+    horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, np.ones((1, gap * 3), np.uint8))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((v_len, 1), np.uint8))
+    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, np.ones((gap * 3, 1), np.uint8))
+    page.line_mask = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    joined = cv2.dilate(horizontal | vertical, np.ones((5, 5), np.uint8))
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    h, w = ink.shape
+    tables = []
+    for i in range(1, count):
+        x, y, bw, bh, _area = stats[i]
+        if bw < w * 0.3 or bh < dpi * 0.4:
+            continue
+        table = _table_cells(horizontal[y:y + bh, x:x + bw], vertical[y:y + bh, x:x + bw],
+                             x, y, dpi)
+        if table is not None:
+            tables.append(table)
+    tables.sort(key=lambda t: t.ys[0])
+    return tables
+
+
+def _positions(profile: np.ndarray, minimum: float, tolerance: int) -> list[int]:
+    """Centres of the runs of ``profile`` at or above ``minimum`` (a line a few pixels thick
+    is one position; runs closer than ``tolerance`` are one line)."""
+    hits = np.flatnonzero(profile >= minimum)
+    if hits.size == 0:
+        return []
+    groups, start, last = [], hits[0], hits[0]
+    for p in hits[1:]:
+        if p - last > tolerance:
+            groups.append((start, last))
+            start = p
+        last = p
+    groups.append((start, last))
+    return [int((a + b) // 2) for a, b in groups]
+
+
+def _table_cells(horizontal: np.ndarray, vertical: np.ndarray, x0: int, y0: int,
+                 dpi: float) -> _TableCells | None:
+    tolerance = max(3, int(dpi * 0.02))
+    ys = _positions((horizontal > 0).sum(axis=1), dpi * 0.25, tolerance)
+    xs = _positions((vertical > 0).sum(axis=0), dpi * 0.12, tolerance)
+    if len(ys) < 2 or len(xs) < 2:
+        return None
+    band = max(2, int(dpi * 0.012))  # how far from its position a line's pixels may lie
+
+    def drawn_h(y: int, xa: int, xb: int) -> bool:
+        strip = horizontal[max(0, y - band):y + band + 1, xa:xb].max(axis=0)
+        return strip.size > 0 and (strip > 0).mean() >= 0.6
+
+    def drawn_v(x: int, ya: int, yb: int) -> bool:
+        strip = vertical[ya:yb, max(0, x - band):x + band + 1].max(axis=1)
+        return strip.size > 0 and (strip > 0).mean() >= 0.6
+
+    nrows, ncols = len(ys) - 1, len(xs) - 1
+    parent = {(r, c): (r, c) for r in range(nrows) for c in range(ncols)}
+
+    def find(key):
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for r in range(nrows):
+        for c in range(ncols):
+            # no ruling between neighbours: one merged cell (as grid.py does with Camelot's)
+            if c + 1 < ncols and not drawn_v(xs[c + 1], ys[r] + band, ys[r + 1] - band):
+                parent[find((r, c + 1))] = find((r, c))
+            if r + 1 < nrows and not drawn_h(ys[r + 1], xs[c] + band, xs[c + 1] - band):
+                parent[find((r + 1, c))] = find((r, c))
+    groups: dict = {}
+    for key in parent:
+        groups.setdefault(find(key), []).append(key)
+    regions = []
+    for members in groups.values():
+        rows = [m[0] for m in members]
+        cols = [m[1] for m in members]
+        regions.append(((min(rows), max(rows)), (min(cols), max(cols))))
+    regions.sort()
+    return _TableCells([y + y0 for y in ys], [x + x0 for x in xs], regions)
+
+
+# --- reading the cells -----------------------------------------------------------------------
+
+def _read_table(page: ScanPage, table: _TableCells,
+                readings: dict[tuple[int, tuple], CellReading],
+                clock: _Clock | None = None, timing: PageTiming | None = None) -> Grid:
+    clock = clock or _Clock()
+    timing = timing or PageTiming(page.number, 1)
+    regions, crops = [], []
+    for rows, cols in table.regions:
+        xa, xb = table.xs[cols[0]], table.xs[cols[1] + 1]
+        ya, yb = table.ys[rows[0]], table.ys[rows[1] + 1]
+        (x0, y1), (x1, y0) = page.to_points(xa, ya), page.to_points(xb, yb)
+        region = Region(rows=rows, cols=cols, x0=x0, y0=y0, x1=x1, y1=y1)
+        regions.append(region)
+        crops.append(_cell_lines(page, xa, ya, xb, yb))
+    timing.grid += sum(clock.lap())
+    rapid = [_rapid_lines(lines) for lines in crops]
+    timing.rapidocr += sum(clock.lap())
+    # the second reading: every cell that holds a value (RapidOCR's reading is no label)
+    second_of = [i for i, (lines, r) in enumerate(zip(crops, rapid))
+                 if lines and _VALUE_LIKE.match(_normalise(r.text))]
+    second = tesseract_cells([(crops[i], bool(_NUMERIC.match(rapid[i].text)
+                                              or _normalise(rapid[i].text) in ("—", "/")))
+                              for i in second_of])
+    timing.tesseract += sum(clock.lap())
+    checks = dict(zip(second_of, second))
+    for i, region in enumerate(regions):
+        inked = bool(crops[i])
+        reading = CellReading(rapid[i], checks.get(i), inked)
+        if not inked:
+            reading.tesseract = OcrReading("", 100.0)
+        region.text = _normalise(rapid[i].text)
+        region.check_text = (_normalise(reading.tesseract.text)
+                             if reading.tesseract is not None else region.text)
+        readings[(page.number, region.bbox_top_left(page.height_pt))] = reading
+    (_, top) = page.to_points(0, table.ys[0])
+    col_edges = [(page.to_points(table.xs[c], 0)[0], page.to_points(table.xs[c + 1], 0)[0])
+                 for c in range(len(table.xs) - 1)]
+    return Grid(page=page.number, nrows=len(table.ys) - 1, ncols=len(table.xs) - 1,
+                regions=regions, col_edges=col_edges, top=top, readings=READINGS)
+
+
+def _cell_lines(page: ScanPage, xa: int, ya: int, xb: int, yb: int) -> list[np.ndarray]:
+    """The text lines of a cell as grey crops (rulings removed, a white margin added); none
+    for a cell without ink (specks of noise are not ink)."""
+    inset = max(2, int(page.dpi * 0.012))
+    ya, yb, xa, xb = ya + inset, yb - inset, xa + inset, xb - inset
+    if yb - ya < 4 or xb - xa < 4:
+        return []
+    ink = page.ink[ya:yb, xa:xb].copy()
+    ink[page.line_mask[ya:yb, xa:xb] > 0] = 0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    # specks of noise are not ink; a full stop or a minus sign is (smaller than these
+    # thresholds it would vanish from both engines' crop alike, and "-2" read "2" by both)
+    speck = max(3.0, (page.dpi / 100) ** 2)
+    keep = np.zeros(count, bool)
+    for i in range(1, count):
+        x, y, w, h, area = stats[i]
+        keep[i] = area >= speck and max(w, h) >= 2
+    if not keep.any():
+        return []
+    raw = ink
+    ink = np.where(keep[labels], 255, 0).astype(np.uint8)
+    rows = np.flatnonzero(ink.max(axis=1))
+    cols = np.flatnonzero(ink.max(axis=0))
+    grey = page.grey[ya:yb, xa:xb].copy()
+    paper = raw == 0  # only what is no ink at all is lightened
+    grey[paper] = np.maximum(grey[paper], 255 - (255 - grey[paper]) // 4)
+    grey[page.line_mask[ya:yb, xa:xb] > 0] = 255
+    profile = ink[rows[0]:rows[-1] + 1].max(axis=1) > 0
+    lines, start = [], None
+    min_gap = max(2, int(page.dpi * 0.015))
+    gap = 0
+    for offset, inked in enumerate(np.append(profile, False)):
+        if inked:
+            if start is None:
+                start = offset
+            gap = 0
+        elif start is not None:
+            gap += 1
+            if gap >= min_gap or offset == len(profile):
+                end = offset - gap + 1
+                band = ink[rows[0] + start:rows[0] + end]
+                # a band lower than a comma's tail and narrower than a dash is a speck
+                if end - start >= page.dpi * 0.03 or \
+                        np.count_nonzero(band.max(axis=0)) >= page.dpi * 0.05:
+                    lines.append((rows[0] + start, rows[0] + end))
+                start, gap = None, 0
+    # a glyph of strokes one above the other (三, 二) is one line, not three
+    merged: list[tuple[int, int]] = []
+    for top, bottom in lines:
+        if merged and top - merged[-1][1] < page.dpi * 0.04 and min(
+                bottom - top, merged[-1][1] - merged[-1][0]) < page.dpi * 0.06:
+            merged[-1] = (merged[-1][0], bottom)
+        else:
+            merged.append((top, bottom))
+    lines = merged
+    pad = max(4, int(page.dpi * 0.04))
+    out = []
+    for top, bottom in lines:
+        band = ink[top:bottom]
+        used = np.flatnonzero(band.max(axis=0))
+        left, right = used[0], used[-1] + 1
+        crop = grey[top:bottom, left:right]
+        # a flat glyph alone (a dash) keeps the height of a line of text around it: blown up
+        # to the recogniser's height by itself it is a bar, and read as "1"
+        short = max(0, int(page.dpi * LINE_HEIGHT) - crop.shape[0])
+        out.append(cv2.copyMakeBorder(crop, pad + short // 2, pad + short - short // 2, pad, pad,
+                                      cv2.BORDER_CONSTANT, value=255))
+    return out
+
+
+_ENGINE = None
+
+
+def rapidocr():
+    """One RapidOCR recogniser per process, on one thread (its models ship in the wheel)."""
+    global _ENGINE
+    if _ENGINE is None:
+        from rapidocr import RapidOCR
+
+        logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+        _ENGINE = RapidOCR(params={
+            "Global.log_level": "error",
+            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        })
+    return _ENGINE
+
+
+def _rapid_lines(lines: list[np.ndarray]) -> OcrReading:
+    if not lines:
+        return OcrReading("", 1.0)
+    texts, confidence = [], 1.0
+    for crop in lines:
+        result = rapidocr()(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR), use_det=False,
+                            use_cls=False, use_rec=True)
+        text = "".join(result.txts or ())
+        score = min(result.scores) if result.scores else 0.0
+        texts.append(text)
+        confidence = min(confidence, float(score))
+    return OcrReading("\n".join(texts).strip(), confidence)
+
+
+def tesseract_cells(cells: list[tuple[list[np.ndarray], bool]]) -> list[OcrReading]:
+    """Tesseract's reading of each cell (its text lines), in one process per kind of cell: a
+    cell RapidOCR read as a number, a dash or a slash with a whitelist of digits and those
+    marks (so "0", "—" and blank stay apart), another value cell ("无", "12.6 万元") with
+    chi_sim + eng."""
+    out: list[OcrReading | None] = [None] * len(cells)
+    for numeric in (True, False):
+        chosen = [i for i, (_lines, is_number) in enumerate(cells) if is_number == numeric]
+        if not chosen:
+            continue
+        if numeric:
+            options = ["-l", "eng", "--psm", "7", "-c", "tessedit_char_whitelist=0123456789,.+-/—"]
+        else:
+            options = ["-l", "chi_sim+eng", "--psm", "7"]
+        # Tesseract drops a lone narrow glyph ("1") near the image's edge: a wide margin
+        images = [(i, k, cv2.copyMakeBorder(crop, *(TESSERACT_MARGIN,) * 4,
+                                            cv2.BORDER_CONSTANT, value=255))
+                  for i in chosen for k, crop in enumerate(cells[i][0])]
+        words = _tesseract_batch([crop for _i, _k, crop in images], options)
+        texts: dict[int, list[str]] = {}
+        confs: dict[int, float] = {}
+        for (i, k, _crop), (text, conf) in zip(images, words):
+            texts.setdefault(i, []).append(text)
+            confs[i] = min(confs.get(i, 100.0), conf)
+        for i in chosen:
+            out[i] = OcrReading("\n".join(texts.get(i, [])).strip(), confs.get(i, 0.0))
+    return out  # type: ignore[return-value]
+
+
+def _tesseract_batch(crops: list[np.ndarray], options: list[str]) -> list[tuple[str, float]]:
+    """One Tesseract run over many images (a list file): each image's text and its lowest
+    word confidence."""
+    with tempfile.TemporaryDirectory(prefix="gongkai-ocr-") as tmp:
+        names = []
+        for n, crop in enumerate(crops):
+            name = os.path.join(tmp, f"{n:05d}.png")
+            cv2.imwrite(name, crop)
+            names.append(name)
+        listing = os.path.join(tmp, "images.txt")
+        Path(listing).write_text("\n".join(names) + "\n")
+        base = os.path.join(tmp, "out")
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        proc = subprocess.run(["tesseract", listing, base, *options, "tsv"], env=env,
+                              capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            raise RuntimeError(f"tesseract failed: {proc.stderr.strip()[-300:]}")
+        words: dict[int, list[tuple[int, int, str, float]]] = {}
+        for line in Path(base + ".tsv").read_text(encoding="utf-8").splitlines()[1:]:
+            parts = line.split("\t")
+            if len(parts) < 12 or parts[0] != "5" or not parts[11].strip():
+                continue
+            words.setdefault(int(parts[1]), []).append(
+                (int(parts[4]), int(parts[6]), parts[11], float(parts[10])))
+    out = []
+    for n in range(1, len(crops) + 1):
+        found = sorted(words.get(n, []))
+        if not found:
+            out.append(("", 0.0))
+            continue
+        text = " ".join(w[2] for w in found)
+        # Tesseract puts spaces between Chinese characters: only digits keep theirs
+        text = re.sub(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])", "", text)
+        out.append((text, min(w[3] for w in found)))
+    return out
+
+
+def _normalise(text: str) -> str:
+    """The ways OCR writes what the page prints: a lone dash (read as 一 or _) is "—", a lone
+    slash "/"; O and o between digits are zeros."""
+    text = text.strip()
+    compact = "".join(text.split())
+    if compact and set(compact) <= _DASHES:
+        return "—" if len(compact) == 1 or "—" in compact or "一" in compact else compact
+    if compact in ("/", "／", "丿", "\\"):
+        return "/"
+    return text
+
+
+# --- text outside the tables -----------------------------------------------------------------
+
+def _page_text(page: ScanPage, tables: list[_TableCells], grids: list[Grid]) -> str:
+    """The page's text in reading order: its lines outside the tables (RapidOCR, line by line)
+    and each table's cells row by row where the table stands."""
+    ink = page.ink.copy()
+    for table in tables:
+        ink[table.ys[0] - 3:table.ys[-1] + 4, table.xs[0] - 3:table.xs[-1] + 4] = 0
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # noise specks
+    pieces: list[tuple[int, str]] = []
+    for top, bottom, left, right in _text_lines(ink, page.dpi):
+        pad = max(4, int(page.dpi * 0.04))
+        crop = cv2.copyMakeBorder(page.grey[top:bottom, left:right], pad, pad, pad, pad,
+                                  cv2.BORDER_CONSTANT, value=255)
+        result = rapidocr()(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR), use_det=False,
+                            use_cls=False, use_rec=True)
+        text = "".join(result.txts or ()).strip()
+        if text:
+            pieces.append((top, text))
+    for table, grid in zip(tables, grids):
+        rows: dict[int, list[str]] = {}
+        for region in sorted(grid.regions, key=lambda g: (g.rows[0], g.cols[0])):
+            if region.text:
+                rows.setdefault(region.rows[0], []).append(region.text.replace("\n", ""))
+        pieces.append((table.ys[0], "\n".join(" ".join(cells) for _r, cells in sorted(rows.items()))))
+    pieces.sort(key=lambda p: p[0])
+    return "\n".join(text for _top, text in pieces)
+
+
+def _text_lines(ink: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
+    """Bands of ink rows (text lines) and the x extent of each."""
+    profile = (ink > 0).sum(axis=1) >= 2
+    lines, start = [], None
+    for y, inked in enumerate(np.append(profile, False)):
+        if inked and start is None:
+            start = y
+        elif not inked and start is not None:
+            if y - start >= dpi * 0.05:  # taller than noise or a rule's edge
+                # a glyph in two parts (告 of a title: its top, a gap, 口) is one line: a gap
+                # between lines is wider than a third of the lines' height
+                if lines and start - lines[-1][1] < 0.3 * max(y - start, lines[-1][1] - lines[-1][0]):
+                    lines[-1] = (lines[-1][0], y)
+                else:
+                    lines.append((start, y))
+            start = None
+    out = []
+    for top, bottom in lines:
+        band = ink[top:bottom]
+        cols = np.flatnonzero(band.max(axis=0))
+        if cols.size and (bottom - top) < dpi * 0.6:
+            out.append((top, bottom, int(cols[0]), int(cols[-1]) + 1))
+    return out
+
+
+# --- proof -----------------------------------------------------------------------------------
+
+def _add_proof(report: Report, readings: dict[tuple[int, tuple], CellReading]) -> None:
+    """Both engines' readings in each fact's locator; a doubtful reading a problem naming both."""
+    for fact in report.facts:
+        reading = readings.get((fact.page, fact.bbox))
+        if reading is None:
+            continue
+        fact.locator = reading.locator()
+        if reading.doubtful():
+            second = (f"Tesseract read {reading.tesseract.text!r} "
+                      f"(confidence {reading.tesseract.confidence:.0f})"
+                      if reading.tesseract is not None else "Tesseract did not read it")
+            report.problems.append(Problem(
+                "cell.ocr_doubtful",
+                f"{fact.table}.{fact.row}.{fact.column} on page {fact.page}: RapidOCR read "
+                f"{reading.rapid.text!r} (confidence {reading.rapid.confidence:.2f}), {second}",
+                table=fact.table, row=fact.row, column=fact.column, page=fact.page))
