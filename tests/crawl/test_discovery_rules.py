@@ -86,7 +86,7 @@ def test_attachments_and_html_reports():
     html_report = (SITE / "trs/xxgk/ndbg/202001/t20200131_2219.html").read_text(encoding="utf-8")
     doc = discover.parse_html(html_report, url)
     assert discover.attachments(doc, url) == [] and discover.looks_like_html_report(doc)
-    assert discover.page_title(doc) == "2019年示例市人民政府办公室政府信息公开工作年度报告"
+    assert discover.page_title(doc) == "示例市农业农村局2019年政府信息公开工作年度报告"
 
 
 @pytest.mark.parametrize("data, claimed, fmt", [
