@@ -15,6 +15,8 @@ from gongkai.model import Report
 def read_pdf(path: str | Path) -> Report:
     """Extract one report. Raises UnreadableDocument for a file that cannot be read at all;
     anything read with doubt is listed in ``Report.problems``, never guessed."""
-    opened = open_pdf(path)
-    grids = read_grids(str(path), opened.glyphs, pages=table_pages(opened.page_texts))
+    with open_pdf(path) as opened:
+        # Camelot lays out only the pages that may hold a table and draw lines at all
+        pages = [p for p in table_pages(opened.page_texts) if opened.drawn[p - 1]]
+        grids = read_grids(str(path), opened.glyphs, pages=pages)
     return report_from_grids(opened.document, opened.page_texts, grids, opened.page_heights)
