@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gongkai.extract.document import Glyph
@@ -87,7 +88,7 @@ class Grid:
         return "".join(r.text for r in self.regions)
 
 
-def read_grids(path: str, glyphs: list[list[Glyph]], pages: list[int]) -> list[Grid]:
+def read_grids(path: str, glyphs: Sequence[list[Glyph]], pages: list[int]) -> list[Grid]:
     """The ruled tables on ``pages`` (1-based) of the document, in reading order."""
     import camelot  # imported here: it is slow to import and only extraction needs it
 
