@@ -205,11 +205,19 @@ narrative: `figure_zh`, `quote` (the sentence), `page`, `expected_side`; power: 
 ```python
 from expectations import evaluate, store, check_report, check_reports, RULES, CATALOGUE, rule
 
-evaluate(con, report_ids=None, rules=RULES, aliases=None) -> list[dict]  # a finding per instance
+evaluate(con, report_ids=None, rules=RULES, aliases=None, validation=None, gx=True)
+    -> list[dict]                      # a finding per instance
 store(con, findings) -> int            # into rule_results, replacing those reports' rows
-check_report(report, rules=RULES) -> list[dict]   # one Report, in-memory DuckDB, same SQL and GX
-check_reports(reports, rules=RULES) -> list[list[dict]]  # together: cross-year rules too
+check_report(report, rules=RULES, gx=False) -> list[dict]  # one Report, in-memory DuckDB, same SQL
+check_reports(reports, rules=RULES, gx=False) -> list[list[dict]]  # together: cross-year rules too
 ```
+
+Pass and fail are decided by one function, `expectations.kinds.fails` (the measure outside the
+bounds of the rule's GX expectation), on every path. A pipeline run also validates every rule
+with Great Expectations (Data Docs, asset checks) and stops if GX's verdict on any instance
+differs; `check_report(s)` (and `gongkai check`) skip GX unless `gx=True`, and
+`tests/test_extraction.py::test_gx_verdicts_equal_the_bounds_on_every_fixture` holds the two
+equal on every fixture.
 
 A finding (contract version 2): `{{"report_id", "rule", "severity", "status", "table", "row",
 "column", "figure", "previous_report_id", "expected", "actual", "blank_involved", "message",

@@ -121,3 +121,46 @@ def test_cross_year_findings_of_the_series_equal_the_golden_failures():
             previous = {f["previous_report_id"] for f in checked[pdf]
                         if f["rule"] in cross_year}
             assert len(previous) == 1, (pdf.name, previous)  # paired with its year before
+
+
+def test_gx_verdicts_equal_the_bounds_on_every_fixture():
+    """``gongkai check`` decides pass and fail without Great Expectations
+    (``expectations.kinds.fails``); on every fixture, loaded together (the cross-year rules
+    pair the series), GX's verdict on every instance of every rule is the same."""
+    from expectations import evaluate
+    from expectations.evaluate import _SCOPE_KEY
+    from expectations.rules import BY_ID, RULES
+    from expectations.validate import Validation
+    from warehouse.db import connect
+    from warehouse.store import load_report
+
+    class Recording(Validation):
+        def __init__(self):
+            super().__init__()
+            self.verdicts: dict[str, set[tuple]] = {}
+
+        def failing(self, rule, frame):
+            self.verdicts[rule.id] = super().failing(rule, frame)
+            return self.verdicts[rule.id]
+
+    con = connect(":memory:")
+    try:
+        for p in CASES:
+            load_report(con, extracted(p.values[0]), str(p.values[0]))
+        labels = {rid: f"{agency or '?'} {year or '?'} #{rid}" for rid, agency, year in
+                  con.execute("SELECT report_id, agency, year FROM reports").fetchall()}
+        without_gx = evaluate(con, gx=False)
+        gx = Recording()
+        with_gx = evaluate(con, validation=gx)  # raises where GX and the bounds disagree
+    finally:
+        con.close()
+    assert with_gx == without_gx
+    assert sorted(gx.verdicts) == sorted(r.id for r in RULES)
+    by_bounds: dict[str, set[tuple]] = {r.id: set() for r in RULES}
+    for f in without_gx:
+        if f["status"] == "fail":
+            field = _SCOPE_KEY.get(BY_ID[f["rule"]].scope, (None,))[0]
+            key = str((f.get(field) if field else None) or "report")
+            by_bounds[f["rule"]].add((labels[f["report_id"]], key))
+    assert gx.verdicts == by_bounds
+    assert sum(map(len, by_bounds.values())) > 0  # the fixtures fail some rules

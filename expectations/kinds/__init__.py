@@ -9,10 +9,13 @@ A new kind of rule is one new module here with the same names (``KIND``, ``sql``
 Every query returns one row per (report, instance): ``report_id``, ``rule``, the instance key
 (``column_key``, ``row_key``, ``table_key`` or ``figure_key``; none for per-report rules),
 ``operands`` (a list of structs), ``expected``, ``actual``, the measure, ``blank_involved``,
-``missing_involved`` and ``assessable``; failures are decided by GX, not by the query.
+``missing_involved`` and ``assessable``; failures are decided by :func:`fails` on the measure
+(the bounds of GX's expectation), not by the query.
 """
 
 from __future__ import annotations
+
+import math
 
 from types import ModuleType
 
@@ -38,3 +41,19 @@ def gx_bounds(rule) -> tuple[str, float | None, float | None]:
     kind = kind_of(rule).KIND
     low, high = kind.bounds(rule)
     return kind.measure, low, high
+
+
+def fails(rule, measure: float) -> bool:
+    """Whether an assessable instance fails: its measure outside the bounds of the rule's
+    expectation (:func:`gx_bounds`), as ``ExpectColumnValuesToBeBetween`` decides it (bounds
+    inclusive; a missing value, NaN, is not counted unexpected).
+
+    The one decision of pass and fail, whatever the path: ``gongkai check`` decides with it
+    alone (no GX import), a pipeline run also validates with GX and requires the same verdicts
+    (``expectations.evaluate.evaluate``).
+    """
+    _, low, high = gx_bounds(rule)
+    value = float(measure)
+    if math.isnan(value):
+        return False
+    return (low is not None and value < low) or (high is not None and value > high)

@@ -42,19 +42,57 @@ class Glyph:
         return (self.bottom + self.top) / 2
 
 
+class PageGlyphs:
+    """Each page's glyphs (``glyphs[index]``, 0-based), read from the open document the first
+    time a page is asked for: only the pages with a table are read glyph by glyph."""
+
+    def __init__(self, pdf):
+        self._pdf = pdf
+        self._pages: dict[int, list[Glyph]] = {}
+
+    def __len__(self) -> int:
+        return len(self._pdf)
+
+    def __getitem__(self, index: int) -> list[Glyph]:
+        if index not in self._pages:
+            page = self._pdf[index]
+            textpage = page.get_textpage()
+            try:
+                self._pages[index] = _glyphs(textpage, _to_displayed(page))
+            finally:
+                textpage.close()
+                page.close()
+        return self._pages[index]
+
+
 @dataclass
 class OpenedPdf:
+    """An open report PDF (close it, or use it as a context manager, when done with it)."""
+
     document: Document
     page_texts: list[str]
-    glyphs: list[list[Glyph]]  # per page
+    glyphs: PageGlyphs  # per page, read when asked for
     page_heights: list[float]
-    # the file the layout readers (Camelot, pdfplumber) are given: the document itself, or for
-    # a "no copy" PDF (an owner password only) a decrypted copy, removed by ``close``
+    # per page: whether it draws anything (path or form objects): a page with neither has no
+    # ruling lines, so no ruled table for Camelot to find
+    drawn: list[bool]
+    pdf: object = None  # the pdfium document, open until close()
+    # the file the layout readers (Camelot) are given: the document itself, or for a "no copy"
+    # PDF (an owner password only) a decrypted copy, removed by ``close``
     layout_path: str = ""
 
     def close(self) -> None:
+        if self.pdf is not None:
+            self.pdf.close()
+            self.pdf = None
         if self.layout_path and self.layout_path != self.document.path:
             Path(self.layout_path).unlink(missing_ok=True)
+
+    def __enter__(self) -> OpenedPdf:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def open_pdf(path: str | Path) -> OpenedPdf:
@@ -84,28 +122,36 @@ def open_pdf(path: str | Path) -> OpenedPdf:
             # under Camelot refuses it (PDFTextExtractionNotAllowed, or fails on the P value),
             # so the layout readers get a copy PDFium saves with the security removed
             layout_path = _unlocked_copy(pdf)
-        page_texts, glyphs, heights = [], [], []
+        page_texts, heights, drawn = [], [], []
         for index in range(len(pdf)):
             page = pdf[index]
             textpage = page.get_textpage()
             page_texts.append(textpage.get_text_range())
-            glyphs.append(_glyphs(textpage, _to_displayed(page)))
             heights.append(page.get_height())
+            drawn.append(_draws(page))
             textpage.close()
             page.close()
         pages = len(pdf)
+        if sum(len("".join(t.split())) for t in page_texts) < MIN_TEXT_CHARS:
+            raise UnreadableDocument(name,
+                                     "no text layer (a scanned image?): OCR is not supported")
+        document = Document(path=name, sha256=sha256_of(path), pages=pages, kind="pdf")
     except BaseException:
+        pdf.close()
         if layout_path != name:
             Path(layout_path).unlink(missing_ok=True)
         raise
-    finally:
-        pdf.close()
-    if sum(len("".join(t.split())) for t in page_texts) < MIN_TEXT_CHARS:
-        if layout_path != name:
-            Path(layout_path).unlink(missing_ok=True)
-        raise UnreadableDocument(name, "no text layer (a scanned image?): OCR is not supported")
-    document = Document(path=name, sha256=sha256_of(path), pages=pages, kind="pdf")
-    return OpenedPdf(document, page_texts, glyphs, heights, layout_path)
+    return OpenedPdf(document, page_texts, PageGlyphs(pdf), heights, drawn, pdf, layout_path)
+
+
+_DRAWING = (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM)
+
+
+def _draws(page) -> bool:
+    """Whether the page has a path object, or a form XObject (which may hold paths)."""
+    raw = page.raw
+    return any(pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(raw, i)) in _DRAWING
+               for i in range(pdfium_c.FPDFPage_CountObjects(raw)))
 
 
 # FPDF_SaveAsCopy flag: write the document without its encryption (fpdf_save.h)
@@ -138,16 +184,25 @@ def _to_displayed(page):
 
 def _glyphs(textpage, to_displayed) -> list[Glyph]:
     out = []
+    raw = textpage.raw
     x, y = ctypes.c_double(), ctypes.c_double()
+    box = [ctypes.c_double() for _ in range(4)]
+    left_, right_, bottom_, top_ = (ctypes.byref(b) for b in box)  # PDFium's order: l, r, b, t
     for i in range(textpage.count_chars()):
         # PDFium inserts spaces and line breaks of its own between words: not in the document
-        if pdfium_c.FPDFText_IsGenerated(textpage.raw, i) == 1:
+        if pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
             continue
-        char = textpage.get_text_range(i, 1)
+        code = pdfium_c.FPDFText_GetUnicode(raw, i)
+        # a character of the Basic Multilingual Plane is its code point; anything else (a
+        # surrogate, none) is read as the text API gives it, UTF-16 decoded
+        char = (chr(code) if 0 < code < 0xD800 or 0xE000 <= code < 0xFFFE
+                else textpage.get_text_range(i, 1))
         if not char or char in "\r\n":
             continue
-        left, bottom, right, top = textpage.get_charbox(i, loose=False)
-        pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, ctypes.byref(x), ctypes.byref(y))
+        if not pdfium_c.FPDFText_GetCharBox(raw, i, left_, right_, bottom_, top_):
+            raise pdfium.PdfiumError("Failed to get charbox.")
+        left, right, bottom, top = (b.value for b in box)
+        pdfium_c.FPDFText_GetCharOrigin(raw, i, ctypes.byref(x), ctypes.byref(y))
         (x0, y0), (x1, y1) = to_displayed(left, bottom), to_displayed(right, top)
         glyph = Glyph(char, min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1),
                       to_displayed(x.value, y.value)[1])

@@ -6,8 +6,11 @@ vertical 三、本年度办理结果 label, a header spanning five columns). Eve
 independent methods:
 
 - ``text``: PDFium's glyphs whose tight outline box has its centre inside the region;
-- ``check_text``: pdfminer's characters (through pdfplumber) placed by their origin in the text
-  matrix, a point inside the glyph body whatever the font declares.
+- ``check_text``: the characters of Camelot's own layout (playa, a pdfminer.six descendant
+  that parses the content stream itself, independently of PDFium), placed by their origin in
+  the text matrix, a point inside the glyph body whatever the font declares. Camelot lays the
+  page out anyway to find its tables: keeping its characters makes the second reading cost no
+  second parse of the page.
 
 Camelot's own cell text is not used: pdfminer's character *boxes* come from the font's declared
 ascent/descent, and with CJK fonts that LibreOffice embeds from CFF outlines (Noto Serif/Sans
@@ -16,8 +19,10 @@ CJK) those put whole lines of text into the row above or below, or drop them.
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gongkai.extract.document import Glyph
@@ -86,40 +91,54 @@ class Grid:
         return "".join(r.text for r in self.regions)
 
 
-def read_grids(path: str, glyphs: list[list[Glyph]], pages: list[int]) -> list[Grid]:
+def read_grids(path: str, glyphs: Sequence[list[Glyph]], pages: list[int]) -> list[Grid]:
     """The ruled tables on ``pages`` (1-based) of the document, in reading order."""
     import camelot  # imported here: it is slow to import and only extraction needs it
 
     if not pages:
         return []
-    with warnings.catch_warnings():
+    handler = _layout_keeping_handler(camelot)(path, pages=",".join(map(str, pages)))
+    with warnings.catch_warnings(), handler:
         warnings.simplefilter("ignore")  # "No tables found on page-N" is normal for prose pages
-        tables = camelot.read_pdf(path, pages=",".join(map(str, pages)),
-                                  flavor="lattice", engine="vector")
-    checks = _origin_glyphs(path, sorted({t.page for t in tables}))
-    grids = [_grid(t, glyphs[t.page - 1], checks[t.page]) for t in tables]
+        # what camelot.read_pdf(path, pages, flavor="lattice", engine="vector") does, through a
+        # handler that keeps each page's characters; boxes_flow=None: Camelot's cells need the
+        # text lines (a grid with no text in it is rejected), not the order of the text boxes
+        # on the page, whose hierarchical grouping is most of the layout's cost
+        tables = handler.parse(flavor="lattice", engine="vector",
+                               layout_kwargs={"boxes_flow": None})
+    grids = [_grid(t, glyphs[t.page - 1], _origin_glyphs(handler.chars[t.page]))
+             for t in tables]
     grids.sort(key=lambda g: (g.page, -g.top))
     return grids
 
 
-def _origin_glyphs(path: str, pages: list[int]) -> dict[int, list[Glyph]]:
-    """pdfminer's characters of ``pages``, each boxed from its origin and font size.
+@functools.cache
+def _layout_keeping_handler(camelot):
+    """Camelot's PDFHandler that also keeps the characters (``LTChar``) of each page's layout,
+    ``chars[page]`` (1-based), as Camelot used them."""
+    class LayoutKeepingHandler(camelot.handlers.PDFHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.chars: dict[int, list] = {}
+
+        def _get_layout(self, page, **layout_kwargs):
+            layout = super()._get_layout(page, **layout_kwargs)
+            self.chars[page.page_idx + 1] = layout[3]  # (layout, dimensions, images, chars, …)
+            return layout
+
+    return LayoutKeepingHandler
+
+
+def _origin_glyphs(chars) -> list[Glyph]:
+    """The layout's upright characters, each boxed from its origin and font size.
 
     The origin (the text matrix's translation) is where the content stream put the glyph; the
     box [baseline, baseline + 0.8 size] stands for the glyph body without trusting the font's
     declared metrics.
     """
-    import pdfplumber
-
-    out: dict[int, list[Glyph]] = {}
-    with pdfplumber.open(path, pages=pages) as pdf:
-        for page in pdf.pages:
-            out[page.page_number] = [
-                Glyph(c["text"], c["x0"], c["matrix"][5], c["x1"],
-                      c["matrix"][5] + 0.8 * c["size"], c["matrix"][5])
-                for c in page.chars if c.get("upright", True)
-            ]
-    return out
+    return [Glyph(c.get_text(), c.x0, c.matrix[5], c.x1, c.matrix[5] + 0.8 * c.size,
+                  c.matrix[5])
+            for c in chars if c.upright]
 
 
 def _grid(table, page_glyphs: list[Glyph], check_glyphs: list[Glyph]) -> Grid:

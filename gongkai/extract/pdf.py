@@ -32,9 +32,8 @@ def read_pdf(path: str | Path) -> Report:
         from gongkai.extract.scan import read_scan  # OCR engines load only for a scan
 
         return read_scan(path)
-    try:
-        grids = read_grids(opened.layout_path, opened.glyphs,
-                           pages=table_pages(opened.page_texts))
-    finally:
-        opened.close()
+    with opened:
+        # Camelot lays out only the pages that may hold a table and draw lines at all
+        pages = [p for p in table_pages(opened.page_texts) if opened.drawn[p - 1]]
+        grids = read_grids(opened.layout_path, opened.glyphs, pages=pages)
     return report_from_grids(opened.document, opened.page_texts, grids, opened.page_heights)
