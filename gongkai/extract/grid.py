@@ -141,9 +141,11 @@ def _origin_glyphs(chars) -> list[Glyph]:
             for c in chars if c.upright]
 
 
-def _grid(table, page_glyphs: list[Glyph], check_glyphs: list[Glyph]) -> Grid:
-    cells = table.cells
-    nrows, ncols = len(cells), len(cells[0])
+def merged_cells(nrows: int, ncols: int, joined_right, joined_below) -> list[list[tuple[int, int]]]:
+    """The grid's merged cells: groups of (row, column) slots with no ruling between them.
+    ``joined_right(r, c)``: no border between (r, c) and (r, c + 1); ``joined_below(r, c)``:
+    none between (r, c) and (r + 1, c). Shared by the text-PDF grid (Camelot's cell borders)
+    and the scan reader (rulings found in the image)."""
     parent = {(r, c): (r, c) for r in range(nrows) for c in range(ncols)}
 
     def find(key):
@@ -154,17 +156,27 @@ def _grid(table, page_glyphs: list[Glyph], check_glyphs: list[Glyph]) -> Grid:
 
     for r in range(nrows):
         for c in range(ncols):
-            # no drawn border between neighbours: one merged cell
-            if c + 1 < ncols and not (cells[r][c].right or cells[r][c + 1].left):
+            if c + 1 < ncols and joined_right(r, c):
                 parent[find((r, c + 1))] = find((r, c))
-            if r + 1 < nrows and not (cells[r][c].bottom or cells[r + 1][c].top):
+            if r + 1 < nrows and joined_below(r, c):
                 parent[find((r + 1, c))] = find((r, c))
     groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for key in parent:
         groups.setdefault(find(key), []).append(key)
+    return list(groups.values())
+
+
+def _grid(table, page_glyphs: list[Glyph], check_glyphs: list[Glyph]) -> Grid:
+    cells = table.cells
+    nrows, ncols = len(cells), len(cells[0])
+    # no drawn border between neighbours: one merged cell
+    groups = merged_cells(
+        nrows, ncols,
+        lambda r, c: not (cells[r][c].right or cells[r][c + 1].left),
+        lambda r, c: not (cells[r][c].bottom or cells[r + 1][c].top))
 
     regions, owner = [], {}
-    for members in groups.values():
+    for members in groups:
         rows = [m[0] for m in members]
         cols = [m[1] for m in members]
         boxes = [cells[r][c] for r, c in members]

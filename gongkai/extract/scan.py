@@ -42,7 +42,7 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from gongkai.extract.assemble import report_from_grids
-from gongkai.extract.grid import Grid, Region
+from gongkai.extract.grid import Grid, Region, merged_cells
 from gongkai.extract.intake import sha256_of
 from gongkai.model import Document, Problem, Report, UnreadableDocument
 
@@ -367,26 +367,13 @@ def _table_cells(horizontal: np.ndarray, vertical: np.ndarray, x0: int, y0: int,
         return strip.size > 0 and (strip > 0).mean() >= 0.6
 
     nrows, ncols = len(ys) - 1, len(xs) - 1
-    parent = {(r, c): (r, c) for r in range(nrows) for c in range(ncols)}
-
-    def find(key):
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for r in range(nrows):
-        for c in range(ncols):
-            # no ruling between neighbours: one merged cell (as grid.py does with Camelot's)
-            if c + 1 < ncols and not drawn_v(xs[c + 1], ys[r] + band, ys[r + 1] - band):
-                parent[find((r, c + 1))] = find((r, c))
-            if r + 1 < nrows and not drawn_h(ys[r + 1], xs[c] + band, xs[c + 1] - band):
-                parent[find((r + 1, c))] = find((r, c))
-    groups: dict = {}
-    for key in parent:
-        groups.setdefault(find(key), []).append(key)
+    # no ruling between neighbours: one merged cell (as grid.py does with Camelot's)
+    groups = merged_cells(
+        nrows, ncols,
+        lambda r, c: not drawn_v(xs[c + 1], ys[r] + band, ys[r + 1] - band),
+        lambda r, c: not drawn_h(ys[r + 1], xs[c] + band, xs[c + 1] - band))
     regions = []
-    for members in groups.values():
+    for members in groups:
         rows = [m[0] for m in members]
         cols = [m[1] for m in members]
         regions.append(((min(rows), max(rows)), (min(cols), max(cols))))
