@@ -56,13 +56,14 @@ def report_documents(context: dg.AssetExecutionContext, reports: ReportFolderRes
                 "be read (missing, not a PDF, encrypted, no text layer) is kept with its reason "
                 "and recorded in the warehouse's `load_errors` downstream; the run goes on.",
 )
-def extracted_reports(context: dg.AssetExecutionContext,
-                      report_documents: list[dict]) -> dg.Output[intake.Extraction]:
+def extracted_reports(context: dg.AssetExecutionContext, report_documents: list[dict],
+                      reports: ReportFolderResource) -> dg.Output[intake.Extraction]:
     def progress(done: int, total: int, name: str) -> None:
         context.log.info(progress_line("extracting", done, total, name))
         report_progress("extracting", done, total, name)
 
-    extraction = intake.extract_documents(report_documents, progress=progress)
+    extraction = intake.extract_documents(report_documents, progress=progress,
+                                          workers=reports.workers)
     for u in extraction.unreadable:
         context.log.info(f"not extracted: {u['path']}: {u['reason']}")
     problems = intake.problem_lines(extraction.reports)

@@ -56,6 +56,8 @@ class ReportFolderResource(dg.ConfigurableResource):
     # read again every document that failed before, whatever reader version failed on it
     # (`gongkai run --retry-failed`); otherwise only those failed under another version are
     retry_failed: bool = False
+    # how many bounded reader processes extract at once (`gongkai run --workers N`)
+    workers: int = 1
 
     def resolved(self) -> list[Path]:
         return [config.resolve_folder(f) for f in self.folders]

@@ -102,10 +102,12 @@ def ui(port: int) -> None:
 @click.option("--retry-failed", is_flag=True,
               help="Read again every document recorded in load_errors (by default only those "
                    "that failed under another reader version are).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Reader processes extracting at once (default: the machine's cores).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's step log.")
 def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Path | None,
         verbose: bool, recursive: bool = True, sources_path: Path | None = None,
-        retry_failed: bool = False) -> None:
+        retry_failed: bool = False, workers: int | None = None) -> None:
     """Crawl, extract, check and publish through Dagster, then summarise the warehouse.
 
     With no option: the demo (invented 示例 agencies) into warehouse/demo.duckdb. Exits
@@ -149,7 +151,8 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     resources = {
         "warehouse": {"config": {"path": wpath}},
         "reports": {"config": {"folders": [str(f) for f in folders], "recursive": recursive,
-                               "retry_failed": retry_failed}},
+                               "retry_failed": retry_failed,
+                               "workers": workers or os.cpu_count() or 1}},
     }
     if demo:
         resources["crawl"] = {"config": {"store_dir": str(config.demo_store())}}

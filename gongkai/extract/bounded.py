@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -91,6 +92,10 @@ def _serve(conn, memory_bytes: int, library_log: str | None) -> None:
             return
 
 
+# several readers may start workers from several threads (intake.extract_documents)
+_STARTING = threading.Lock()
+
+
 class BoundedReader:
     """Reads documents one at a time in a worker bounded by ``limits``. Use as a context
     manager (the worker is stopped at the end)."""
@@ -110,6 +115,10 @@ class BoundedReader:
         self.close()
 
     def _start(self) -> None:
+        with _STARTING:  # the environment is set for the child: one start at a time
+            self._start_locked()
+
+    def _start_locked(self) -> None:
         parent, child = self._ctx.Pipe()
         # threads of the numeric libraries each reserve address space: one is enough here
         env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -249,18 +249,33 @@ class Extraction:
 
 
 def extract_documents(documents: list[dict], progress=None, *, bounded: bool = True,
-                      limits=None) -> Extraction:
+                      limits=None, workers: int = 1) -> Extraction:
     """``read_document`` for every new document; an unreadable one is recorded, the rest go
     on. ``progress(done, total, name)`` is called before each document read (1-based).
     ``bounded``: each document is read in a worker process limited in memory and time
     (``gongkai.extract.bounded``; ``limits`` or the configured ones), and one that exceeds a
-    limit is unreadable for that reason; False reads them in this process."""
+    limit is unreadable for that reason; False reads them in this process. ``workers``: how
+    many such processes read at once (bounded only); the outcome is the same, in the same
+    order, whatever their number."""
     from contextlib import nullcontext
 
     from gongkai.extract.bounded import BoundedReader
 
     out = Extraction()
     todo = [d for d in documents if not d.get("settled")]
+    workers = max(1, min(workers, len(todo))) if bounded else 1
+    if workers > 1:
+        outcomes = _read_in_parallel(todo, workers, limits, progress)
+
+        def read(path: str) -> Report:
+            outcome = outcomes[path]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+
+        for doc in documents:
+            _extract_one(doc, read, out)
+        return out
     done = 0
     with (BoundedReader(limits) if bounded and todo else nullcontext()) as worker:
         read = worker.read if worker is not None else read_document
@@ -271,6 +286,45 @@ def extract_documents(documents: list[dict], progress=None, *, bounded: bool = T
                     progress(done, len(todo), doc.get("name") or os.path.basename(doc["path"]))
             _extract_one(doc, read, out)
     return out
+
+
+def _read_in_parallel(todo: list[dict], workers: int, limits, progress) -> dict:
+    """path -> Report, or the exception reading it raised: ``workers`` bounded readers, each
+    fed by a thread (the reading happens in their processes, so threads are enough here)."""
+    import itertools
+    import queue
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gongkai.extract.bounded import BoundedReader
+
+    readers: queue.Queue = queue.Queue()
+    made = [BoundedReader(limits) for _ in range(workers)]
+    for reader in made:
+        readers.put(reader)
+    counter, lock = itertools.count(1), threading.Lock()
+
+    def one(doc: dict):
+        reader = readers.get()
+        try:
+            with lock:
+                done = next(counter)
+                if progress is not None:
+                    progress(done, len(todo), doc.get("name") or os.path.basename(doc["path"]))
+            try:
+                return reader.read(doc["path"])
+            except Exception as exc:  # recorded by _extract_one as for one worker
+                return exc
+        finally:
+            readers.put(reader)
+
+    try:
+        with ThreadPoolExecutor(workers, thread_name_prefix="gongkai-intake") as pool:
+            outcomes = list(pool.map(one, todo))
+    finally:
+        for reader in made:
+            reader.close()
+    return {doc["path"]: outcome for doc, outcome in zip(todo, outcomes)}
 
 
 def _extract_one(doc: dict, read, out: Extraction) -> None:
