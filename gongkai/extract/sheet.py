@@ -32,7 +32,8 @@ def read_xlsx(path: str | Path) -> Report:
         book = openpyxl.load_workbook(str(path), read_only=False, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException alike
         raise UnreadableDocument(
-            str(path), f"not a readable xlsx workbook: {type(exc).__name__}: {exc}") from None
+            str(path), f"not a readable xlsx workbook (damaged, or not a workbook inside): "
+                       f"{type(exc).__name__}{': ' + str(exc) if str(exc) else ''}") from None
     sheets = []
     for ws in book.worksheets:
         values = {}
@@ -56,7 +57,8 @@ def read_xls(path: str | Path) -> Report:
                                   logfile=io.StringIO())
     except Exception as exc:  # xlrd.XLRDError, CompDocError, struct.error ...
         raise UnreadableDocument(
-            str(path), f"not a readable xls workbook: {type(exc).__name__}: {exc}") from None
+            str(path), f"not a readable xls workbook (damaged, or not a workbook inside): "
+                       f"{type(exc).__name__}{': ' + str(exc) if str(exc) else ''}") from None
     sheets = []
     try:
         for ws in book.sheets():
