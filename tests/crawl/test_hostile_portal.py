@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from gongkai.config import ROOT
 from click.testing import CliRunner
 
 from gongkai.crawl import CrawlSettings, Source, crawl, load_sources
@@ -23,7 +25,6 @@ from gongkai.crawl.fetch import ALLOWED_HOSTS_ENV, Fetcher, address_refusal, red
 from tests.crawl.conftest import new_warehouse
 from tests.crawl.hostile import SSRF_TARGETS, HostilePortal, page, ssrf_routes
 
-ROOT = Path(__file__).resolve().parents[2]
 FAST = CrawlSettings(delay=0, timeout=5, max_seconds=10, max_retries=0, allowed_hosts=None)
 
 # --- every connect this process makes, seen by an audit hook ----------------------------------

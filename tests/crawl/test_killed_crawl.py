@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from gongkai.config import ROOT
+
 from tests.crawl.hostile import HostilePortal, page
 
 GONGKAI = [sys.executable, "-m", "gongkai.cli"]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _hanging_list(release: threading.Event, entered: threading.Event):
