@@ -26,6 +26,7 @@ from expectations.evaluate import evaluate, result_rows, RESULT_COLUMNS
 from expectations.finding import Finding
 from expectations.rules import RULES, Rule
 from expectations.validate import Validation
+from gongkai.values import plain_number
 from warehouse.db import insert_rows, transaction
 from warehouse.store import refresh_agencies
 
@@ -143,13 +144,9 @@ def stored_findings(con) -> list[dict]:
          operands, message) in cursor.fetchall():
         out.append({"report_id": report_id, "rule": rule, "severity": severity,
                     "status": status, "table": table, "row": row, "column": column,
-                    "figure": figure, "expected": _plain(expected), "actual": _plain(actual),
+                    "figure": figure, "expected": plain_number(expected),
+                    "actual": plain_number(actual),
                     "operands": json.loads(operands) if operands else [],
                     "message": message})
     return out
 
-
-def _plain(value):
-    if value is None:
-        return None
-    return int(value) if value == int(value) else float(value)

@@ -185,12 +185,11 @@ def _cell(value):
 
 def text_width(value) -> int:
     """Columns a value takes in a spreadsheet: CJK and full-width characters count double."""
-    import unicodedata
+    from gongkai.values import display_width
 
     if value is None:
         return 0
-    text = str(value).split("\n", 1)[0]
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return display_width(str(value).split("\n", 1)[0])
 
 
 def _xlsx(con, path: Path, headers: str, all_findings: bool) -> list[tuple[str, Path, int]]:

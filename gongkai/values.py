@@ -79,6 +79,14 @@ def parse_cell(raw: str, kind: str = "count", default_unit: str = "万元") -> C
     return CellValue(sign * int(digits))
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or a spreadsheet: CJK and full-width characters
+    count double."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def plain_number(x):
     """A number as a person (or JSON) writes it: Decimal 12.0 -> 12, Decimal 0.394 -> 0.394."""
     if isinstance(x, Decimal):

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from gongkai.values import display_width
 from warehouse.backend import open_backend
 
 
@@ -35,7 +36,7 @@ class Result:
     def table(self, max_width: int = 40) -> str:
         """An aligned text table (CJK characters counted as two columns wide)."""
         cells = [[_text(v, max_width) for v in row] for row in self.rows]
-        widths = [max([_width(c)] + [_width(r[i]) for r in cells])
+        widths = [max([display_width(c)] + [display_width(r[i]) for r in cells])
                   for i, c in enumerate(self.columns)]
         lines = ["  ".join(_pad(c, w) for c, w in zip(self.columns, widths)),
                  "  ".join("-" * w for w in widths)]
@@ -72,14 +73,8 @@ def _jsonable(value):
 
 def _text(value, max_width: int) -> str:
     text = "NULL" if value is None else str(value).replace("\n", " ")
-    return text if _width(text) <= max_width else text[: max_width - 1] + "…"
-
-
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text if display_width(text) <= max_width else text[: max_width - 1] + "…"
 
 
 def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+    return text + " " * (width - display_width(text))

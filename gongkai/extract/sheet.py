@@ -96,14 +96,6 @@ def _text(value, number_format: str | None = None) -> str:
     return str(value)
 
 
-def column_letters(col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _report(path: Path, kind: str, sheets) -> Report:
     from gongkai.extract.intake import sha256_of
 
@@ -199,4 +191,6 @@ def _table(name, block, by_row, values, anchor, index) -> CellTable:
 
 
 def _locator(sheet: str, row: int, col: int) -> dict:
-    return {"sheet": sheet, "cell": f"{column_letters(col)}{row}", "row": row, "col": col}
+    from openpyxl.utils import get_column_letter  # 1 -> "A", 28 -> "AB", as the sheet shows it
+
+    return {"sheet": sheet, "cell": f"{get_column_letter(col)}{row}", "row": row, "col": col}
