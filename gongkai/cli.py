@@ -415,9 +415,9 @@ def warehouse_summary(con, run_id: str) -> str:
              f"  failed rule instances:    {s['failed_rule_instances']} (error and warning; "
              f"{s['info_findings']} info)",
              f"  load errors:              {s['load_errors']}"]
-    tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables")
-              .fetchall()}
-    if "crawl_runs" in tables:
+    from warehouse.db import has_table
+
+    if has_table(con, "crawl_runs"):
         crawls = con.execute(
             "SELECT source_id, pages_seen, documents_found, new, changed, unchanged, errors, error "
             "FROM crawl_runs WHERE run_id LIKE ? ORDER BY source_id", [f"{run_id}:%"]).fetchall()

@@ -141,8 +141,9 @@ def crawled_documents(con, store_dir: Path) -> list[dict]:
     """Every report file the crawls stored (one per content), with the URLs it was found at:
     the documents a run extracts. Reads only (the sensor calls it on a read-only connection);
     an empty list where nothing was ever crawled."""
-    if not con.execute("SELECT 1 FROM information_schema.tables "
-                       "WHERE table_name = 'crawl_documents'").fetchone():
+    from warehouse.db import has_table
+
+    if not has_table(con, "crawl_documents"):
         return []
     rows = con.execute(
         "SELECT d.sha256, d.path, d.format, d.size, list(DISTINCT u.url ORDER BY u.url) "
