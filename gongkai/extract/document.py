@@ -124,7 +124,11 @@ def open_pdf(path: str | Path) -> OpenedPdf:
             layout_path = _unlocked_copy(pdf)
         page_texts, heights, drawn = [], [], []
         for index in range(len(pdf)):
-            page = pdf[index]
+            try:
+                page = pdf[index]
+            except pdfium.PdfiumError as exc:  # a page tree that loops, a page object lost
+                raise UnreadableDocument(name, f"damaged PDF: page {index + 1} of {len(pdf)} "
+                                               f"cannot be loaded (PDFium: {exc})") from exc
             textpage = page.get_textpage()
             page_texts.append(textpage.get_text_range())
             heights.append(page.get_height())

@@ -175,7 +175,7 @@ def _no_reader(fmt: str) -> str:
 
 def list_documents(folders: list[Path], recursive: bool = True) -> tuple[list[dict], list[str]]:
     """The documents in ``folders`` (and their subfolders unless ``recursive`` is False),
-    sorted, de-duplicated by resolved path, each with its sha256.
+    sorted, de-duplicated by path (folders may overlap), each with its sha256.
 
     Returns (documents, notes). A document is {path, name, sha256, bytes}; an entry with a
     report's name that is no regular file (a directory or a FIFO named ``*.pdf``) is a document
@@ -198,7 +198,10 @@ def list_documents(folders: list[Path], recursive: bool = True) -> tuple[list[di
                 if not p.is_dir():
                     skipped.append(p.name)
                 continue
-            rp = p.resolve()
+            # the same entry through overlapping folders is one document; a symlink is an
+            # entry of its own (its bytes, if any, are one document with two sources), and a
+            # link that loops is recorded like any entry that is no file
+            rp = p.absolute()
             if rp in seen:
                 continue
             seen.add(rp)
@@ -212,8 +215,9 @@ def list_documents(folders: list[Path], recursive: bool = True) -> tuple[list[di
 
 def _entries(folder: Path, recursive: bool):
     for p in sorted(folder.iterdir()):
-        if recursive and p.is_dir() and not p.is_symlink() and p.suffix.lower() not in \
-                DOCUMENT_SUFFIXES and not p.name.startswith("."):
+        if recursive and p.is_dir() and not p.is_symlink() and not p.name.startswith("."):
+            if p.suffix.lower() in DOCUMENT_SUFFIXES:
+                yield p  # a directory named like a report: recorded as not a file, and read
             yield from _entries(p, recursive)
         else:
             yield p

@@ -10,7 +10,7 @@ from gongkai.extract.assemble import report_from_grids
 from gongkai.extract.document import open_pdf
 from gongkai.extract.grid import read_grids
 from gongkai.extract.tables import table_pages
-from gongkai.model import Report, UnreadableDocument
+from gongkai.model import Problem, Report, UnreadableDocument
 
 # how open_pdf says a PDF has no text layer: a scan, for the OCR reader
 NO_TEXT_LAYER = "no text layer"
@@ -35,5 +35,67 @@ def read_pdf(path: str | Path) -> Report:
     with opened:
         # Camelot lays out only the pages that may hold a table and draw lines at all
         pages = [p for p in table_pages(opened.page_texts) if opened.drawn[p - 1]]
-        grids = read_grids(opened.layout_path, opened.glyphs, pages=pages)
-    return report_from_grids(opened.document, opened.page_texts, grids, opened.page_heights)
+        grids, failed = _grids_of_readable_pages(opened, pages)
+    report = report_from_grids(opened.document, opened.page_texts, grids, opened.page_heights)
+    # a page the layout reader could not lay out: said, page by page (what it held is named
+    # missing by the tables' own problems)
+    report.problems[:0] = [Problem("page.unreadable", f"page {page} could not be laid out "
+                                   f"(Camelot): {why}", page=page) for page, why in failed]
+    return report
+
+
+def _grids_of_readable_pages(opened, pages: list[int]):
+    """(grids, [(page, reason)]): the grids of ``pages``; should the layout reader fail on the
+    document (a damaged page stream, a page tree PDFium repairs and pdfminer does not), each
+    page is laid out alone, and the pages that still fail are returned with the reason. When
+    every page fails, the document is unreadable, with that reason."""
+    try:
+        return read_grids(opened.layout_path, opened.glyphs, pages=pages), []
+    except (MemoryError, UnreadableDocument):  # the bounded worker's to answer
+        raise
+    except Exception as whole:  # noqa: BLE001 - the layout library's failure on bad bytes
+        grids = _grids_of_resaved_copy(opened, pages)
+        if grids is not None:
+            return grids, []
+        if len(pages) <= 1:
+            reasons = [(p, _layout_failure(whole)) for p in pages]
+            grids = []
+        else:
+            grids, reasons = [], []
+            for page in pages:
+                try:
+                    grids += read_grids(opened.layout_path, opened.glyphs, pages=[page])
+                except (MemoryError, UnreadableDocument):
+                    raise
+                except Exception as exc:  # noqa: BLE001
+                    reasons.append((page, _layout_failure(exc)))
+        if reasons and len(reasons) == len(pages):
+            raise UnreadableDocument(
+                opened.document.path, f"damaged PDF: no page of its tables could be laid out "
+                f"(Camelot): {reasons[0][1]}") from whole
+        grids.sort(key=lambda g: (g.page, -g.top))
+        return grids, reasons
+
+
+def _grids_of_resaved_copy(opened, pages: list[int]):
+    """The grids of ``pages`` laid out from a copy PDFium saves of the document (PDFium
+    repairs what it opened: an xref whose /Prev loops, offsets that are wrong), or None when
+    that fails too. The copy is removed."""
+    from gongkai.extract.document import _unlocked_copy
+
+    try:
+        copy = _unlocked_copy(opened.pdf)
+    except Exception:  # noqa: BLE001 - no copy, no second try
+        return None
+    try:
+        return read_grids(copy, opened.glyphs, pages=pages)
+    except (MemoryError, UnreadableDocument):
+        raise
+    except Exception:  # noqa: BLE001
+        return None
+    finally:
+        Path(copy).unlink(missing_ok=True)
+
+
+def _layout_failure(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
