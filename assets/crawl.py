@@ -3,7 +3,9 @@
 
 Each asset crawls its source (``gongkai.crawl.crawl``) into the run's staging warehouse
 (``crawl_documents``, ``crawl_urls``, ``crawl_log``, ``crawl_runs``) and the content-addressed
-store on disk. An asset per source, not one asset for all, so that each gets its own pool (one
+store on disk; what it does is journaled beside the stored files too, so that a crawl killed
+before its run publishes the staging warehouse is replayed into it by the next crawl of the
+source (``gongkai.crawl.store.replay_journal``). An asset per source, not one asset for all, so that each gets its own pool (one
 request at a time per host across runs), its own retries, its own metadata in the UI, and a
 failing portal never stops the others. A crawl never raises for network trouble: it records it.
 """
@@ -64,8 +66,14 @@ def build_crawl_asset(source: Source) -> dg.AssetsDefinition:
 
         run_id = context.run.run_id
         with crawl.located(source) as located, warehouse.connect(run_id) as con:
+            # the store's journal is replayed into, and written for, this warehouse only
             result = run_crawl(located, crawl.store(), con, settings=crawl.settings(),
-                               run_id=f"{run_id}:{source.id}")
+                               run_id=f"{run_id}:{source.id}", journal_scope=warehouse.location())
+        for recovered in result.recovered:
+            context.log.warning(
+                f"{source.id}: crawl {recovered['run_id']} was stopped before its run published; "
+                f"{recovered['stored']} stored file(s) and {recovered['requests']} request(s) "
+                "recovered from the store's journal")
         for line in result.errors[:20]:
             context.log.info(f"{source.id}: {line}")
         if result.error:
@@ -84,6 +92,7 @@ def build_crawl_asset(source: Source) -> dg.AssetsDefinition:
             metadata={"source_error": result.error or ""})
         return dg.MaterializeResult(check_results=[check], metadata={
             **counts,
+            "recovered_crawls": len(result.recovered),
             "source_error": result.error or "",
             "documents_cap": result.cap or "",  # what limits.max_documents left for a later run
             "errors_list": dg.MetadataValue.md("\n".join(f"- {e}" for e in result.errors)

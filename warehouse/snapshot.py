@@ -11,6 +11,10 @@ One run at a time writes a given warehouse: the instance runs one run at a time
 (``concurrency.runs.max_concurrent_runs: 1`` in .dagster_home/dagster.yaml). Should two runs
 overlap anyway, the second to publish finds that the published file changed since it took its
 copy and refuses (``StaleSnapshot``) instead of silently dropping the first run's work.
+
+A run killed before it publishes loses its staging copy, and with it what its crawls wrote;
+the files they stored stay in the store, and the crawl rows are replayed from the store's
+journal by the next crawl (``gongkai.crawl.store``: nothing the killed crawl fetched is lost).
 """
 
 from __future__ import annotations

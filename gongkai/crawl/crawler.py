@@ -64,6 +64,9 @@ class CrawlResult:
     requests: int = 0              # requests actually sent
     not_fetched: int = 0           # report files over max_documents, left for a later run
     cap: str | None = None         # what max_documents cut, in words
+    # earlier crawls of the source killed before their run published, replayed from the
+    # store's journal first: {run_id, stored, requests, new, changed, unchanged} each
+    recovered: list[dict] = field(default_factory=list)
 
     def _count(self, status: str) -> int:
         return sum(1 for d in self.documents if d.status == status)
@@ -114,7 +117,7 @@ class _NotAPage:
 
 class _Crawl:
     def __init__(self, source: Source, store_dir, con, dry_run: bool, settings: CrawlSettings,
-                 run_id: str) -> None:
+                 run_id: str, journal_scope: str | None = None) -> None:
         self.source = source
         self.con = con
         self.dry_run = dry_run
@@ -127,6 +130,10 @@ class _Crawl:
         self.store = store.ContentStore(store_dir) if store_dir is not None else None
         self.hints = source.hints
         self.result = CrawlResult(source.id, run_id, dry_run, store.utcnow())
+        # what this crawl does, journaled beside the files it stores: a crawl killed before
+        # its run publishes the warehouse is replayed from it by the next one
+        self.journal = (store.Journal(store_dir, run_id, source.id, journal_scope)
+                        if store_dir is not None and con is not None and not dry_run else None)
         self._pending_log: list[dict] = []
         self.fetcher = Fetcher(self.settings, log=self._pending_log.append)
         self.last_failure: str | None = None
@@ -143,12 +150,28 @@ class _Crawl:
         if self.con is not None:
             for entry in self._pending_log:
                 store.log_request(self.con, self.result.run_id, self.source.id, entry)
+                if self.journal is not None:
+                    self.journal.write("request", entry={**entry, "url": redact_url(entry["url"])})
         self.result.requests += sum(1 for e in self._pending_log if e.get("attempt"))
         self._pending_log.clear()
 
     def fail(self, url: str, message: str) -> None:
         self.result.errors.append(f"{redact_url(url)}: {message}")
         self.last_failure = message
+
+    def journal_stored(self, *, url: str, sha: str, size: int, content_type: str | None,
+                       fmt: str, rel: str, now: datetime, **version) -> None:
+        """A file stored and the URL version that served it, on disk before the crawl goes
+        on (the file itself is fsynced by the store)."""
+        if self.journal is not None:
+            self.journal.write("stored", sync=True, time=now.isoformat(), url=redact_url(url),
+                               sha256=sha, size=size, content_type=content_type, format=fmt,
+                               path=rel, **{k: redact_url(v) if k == "referrer" else v
+                                            for k, v in version.items()})
+
+    def journal_touched(self, url: str, now: datetime) -> None:
+        if self.journal is not None:
+            self.journal.write("touched", time=now.isoformat(), url=redact_url(url))
 
     # --- pages --------------------------------------------------------------------------
 
@@ -193,13 +216,17 @@ class _Crawl:
         now = store.utcnow()
         if fetched.not_modified:
             store.touch_url(self.con, url, 304, now)
+            self.journal_touched(url, now)
             return "unchanged"
         sha, rel = self.store.put(body, "html")
+        version = dict(role=role, title=title, referrer=referrer, claimed_format=None,
+                       problem=None, http_status=fetched.status, etag=fetched.headers.get("etag"),
+                       last_modified=fetched.headers.get("last-modified"))
+        self.journal_stored(url=url, sha=sha, size=len(body), fmt="html", rel=rel, now=now,
+                            content_type=fetched.headers.get("content-type"), **version)
         store.record_document(self.con, sha, len(body), fetched.headers.get("content-type"), "html", rel, now)
-        return store.record_url_version(
-            self.con, url=url, sha=sha, source_id=self.source.id, role=role, title=title,
-            referrer=referrer, claimed_format=None, problem=None, http_status=fetched.status,
-            etag=fetched.headers.get("etag"), last_modified=fetched.headers.get("last-modified"), now=now)
+        return store.record_url_version(self.con, url=url, sha=sha, source_id=self.source.id,
+                                        now=now, **version)
 
     def on_site(self, url: str) -> bool:
         return urlsplit(url).netloc.lower() in self.page_hosts
@@ -367,7 +394,9 @@ class _Crawl:
             doc.final_url = fetched.final_url
         if fetched.not_modified and known:
             self.flush_log()
-            store.touch_url(self.con, url, 304, store.utcnow())
+            now = store.utcnow()
+            store.touch_url(self.con, url, 304, now)
+            self.journal_touched(url, now)
             doc.format, doc.sha256, doc.status = known["format"], known["sha256"], "unchanged"
             if known["problem"]:
                 doc.error = known["problem"]
@@ -386,11 +415,15 @@ class _Crawl:
         self.flush_log(problem)
         now = store.utcnow()
         sha, rel = self.store.put(body, fmt)
+        version = dict(role="report", title=link.title, referrer=referrer,
+                       claimed_format=claimed, problem=problem, http_status=fetched.status,
+                       etag=fetched.headers.get("etag"),
+                       last_modified=fetched.headers.get("last-modified"))
+        self.journal_stored(url=url, sha=sha, size=len(body), fmt=fmt, rel=rel, now=now,
+                            content_type=fetched.headers.get("content-type"), **version)
         store.record_document(self.con, sha, len(body), fetched.headers.get("content-type"), fmt, rel, now)
-        doc.status = store.record_url_version(
-            self.con, url=url, sha=sha, source_id=self.source.id, role="report", title=link.title,
-            referrer=referrer, claimed_format=claimed, problem=problem, http_status=fetched.status,
-            etag=fetched.headers.get("etag"), last_modified=fetched.headers.get("last-modified"), now=now)
+        doc.status = store.record_url_version(self.con, url=url, sha=sha,
+                                              source_id=self.source.id, now=now, **version)
         doc.format, doc.sha256 = fmt, sha
         if problem:
             doc.error = problem
@@ -398,19 +431,30 @@ class _Crawl:
 
 
 def crawl(source: Source, store_dir: str | Path | None, con=None, dry_run: bool = False,
-          settings: CrawlSettings | None = None, run_id: str | None = None) -> CrawlResult:
+          settings: CrawlSettings | None = None, run_id: str | None = None,
+          journal_scope: str | None = None) -> CrawlResult:
     """Crawl one source. Never raises for network or content trouble: see ``result.errors``
     (per URL) and ``result.error`` (the source as a whole). With ``dry_run`` list and detail
     pages are fetched but no report body, and nothing is stored (``crawl_log`` and ``crawl_runs``
     still get their rows when ``con`` is given). ``con`` is a warehouse connection (``warehouse.connect``, which has
-    the crawl tables); the caller owns its transactions."""
+    the crawl tables); the caller owns its transactions.
+
+    First, the earlier crawls of the source that the warehouse does not know (killed before
+    their run published) are replayed from the store's journal (``store.replay_journal``;
+    ``result.recovered``). ``journal_scope`` names the warehouse (its location), so that a
+    store shared by several warehouses replays into each only its own crawls."""
     if not dry_run and (con is None or store_dir is None):
         raise ValueError("a real crawl needs store_dir and a DuckDB connection; use dry_run=True to look only")
     run_id = run_id or f"{source.id}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    job = _Crawl(source, store_dir, con, dry_run, settings or CrawlSettings(), run_id)
+    job = _Crawl(source, store_dir, con, dry_run, settings or CrawlSettings(), run_id,
+                 journal_scope)
+    if job.journal is not None:
+        job.result.recovered = store.replay_journal(con, store_dir, source.id, journal_scope)
     if con is not None:
         con.execute("INSERT INTO crawl_runs (run_id, source_id, dry_run, started) VALUES (?, ?, ?, ?)",
                     [run_id, source.id, dry_run, job.result.started])
+    if job.journal is not None:
+        job.journal.write("run_started", started=job.result.started.isoformat(), dry_run=dry_run)
     try:
         job.run()
     except Exception as exc:  # a bug or a page that breaks the parser: record it, let other sources run
@@ -427,4 +471,8 @@ def crawl(source: Source, store_dir: str | Path | None, con=None, dry_run: bool 
             "changed = ?, unchanged = ?, errors = ?, error = ? WHERE run_id = ?",
             [result.finished, c["pages_seen"], c["documents_found"], c["new"], c["changed"],
              c["unchanged"], c["errors"], result.error, run_id])
+    if job.journal is not None:
+        job.journal.write("run_finished", sync=True, time=result.finished.isoformat(),
+                          counts=c, error=result.error)
+        job.journal.close()
     return result

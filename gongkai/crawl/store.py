@@ -11,11 +11,22 @@ Tables (their DDL is the warehouse's, ``warehouse/schema.sql``; the connection g
 * ``crawl_runs`` — one row per crawl of a source, with the counts.
 
 The caller owns the connection and its transactions.
+
+Those rows are written into the run's staging copy of the warehouse (``warehouse/snapshot.py``),
+which a run killed mid-crawl never publishes; the files it stored stay. So that what a killed
+crawl fetched is not lost, the crawl also appends each thing it does to a journal beside the
+files, ``<store>/crawl-journal.jsonl`` (``Journal``): the run's start, every request, every
+file stored with its URL version (fsynced before the crawl goes on), every 304, the run's end.
+The next crawl of the source first replays into the warehouse the journal of each of its
+runs that the warehouse does not know (no ``crawl_runs`` row: killed, or killed before it
+published), ``replay_journal``, then crawls. Replaying a run adds its ``crawl_runs`` row, so a
+run is replayed once; a replay lost with another killed run is done again by the next one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from datetime import datetime, timezone
@@ -47,6 +58,8 @@ class ContentStore:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
+                f.flush()
+                os.fsync(f.fileno())  # on disk before the journal says it is stored
             os.replace(tmp, path)
         return sha, rel
 
@@ -153,3 +166,129 @@ def crawled_documents(con, store_dir: Path) -> list[dict]:
     return [{"path": str(Path(store_dir) / path), "name": urls[0].rsplit("/", 1)[-1],
              "sha256": sha, "bytes": size, "sources": urls, "format": fmt}
             for sha, path, fmt, size, urls in rows]
+
+
+# --- the journal of crawls, beside the stored files ------------------------------------------
+
+JOURNAL = "crawl-journal.jsonl"
+
+
+class Journal:
+    """Appends a crawl's events to ``<store>/crawl-journal.jsonl``, one JSON object a line:
+    ``run_started``, ``request`` (a crawl_log row), ``stored`` (a file stored and the URL
+    version that served it), ``touched`` (a 304), ``run_finished`` (the crawl_runs counts).
+    Each line is one ``write`` to a file opened for appending (lines of concurrent crawls do
+    not interleave); a ``stored`` line is fsynced, with every line before it. ``scope`` names
+    the warehouse the crawl writes (a store may serve several): only its runs are replayed
+    into it."""
+
+    def __init__(self, store_dir: str | os.PathLike, run_id: str, source_id: str,
+                 scope: str | None = None) -> None:
+        self.path = Path(store_dir) / JOURNAL
+        self.run_id, self.source_id, self.scope = run_id, source_id, scope
+        self._fd: int | None = None
+
+    def write(self, event: str, sync: bool = False, **fields) -> None:
+        line = json.dumps({"event": event, "run_id": self.run_id, "source_id": self.source_id,
+                           "scope": self.scope, **fields}, ensure_ascii=False, default=str)
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.write(self._fd, (line + "\n").encode("utf-8"))
+        if sync:
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _journal_events(store_dir, source_id: str, scope: str | None) -> dict[str, list[dict]]:
+    """The journal's events of ``source_id`` in ``scope``, by run, in the order written. A
+    line the kill cut in half is no event."""
+    path = Path(store_dir) / JOURNAL
+    runs: dict[str, list[dict]] = {}
+    if not path.exists():
+        return runs
+    marker = json.dumps(source_id, ensure_ascii=False)
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if marker not in line:  # most lines are other sources': skip them unparsed
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("source_id") == source_id and event.get("scope") == scope:
+                runs.setdefault(event["run_id"], []).append(event)
+    return runs
+
+
+def _time(value) -> datetime:
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, timezone.utc)
+    return datetime.fromisoformat(value)
+
+
+def replay_journal(con, store_dir, source_id: str, scope: str | None = None) -> list[dict]:
+    """Replay into the warehouse the journaled crawls of ``source_id`` it does not know (no
+    ``crawl_runs`` row): their requests, the files they stored with their URL versions, their
+    304s, and a ``crawl_runs`` row saying the run was recovered. Returns, per run replayed,
+    {run_id, stored, requests, new, changed, unchanged}."""
+    runs = _journal_events(store_dir, source_id, scope)
+    if not runs:
+        return []
+    known = {r for (r,) in con.execute("SELECT run_id FROM crawl_runs WHERE source_id = ?",
+                                       [source_id]).fetchall()}
+    root = Path(store_dir)
+    replayed = []
+    for run_id, events in runs.items():
+        if run_id in known:
+            continue
+        counts = {"new": 0, "changed": 0, "unchanged": 0}
+        stored = requests = pages = reports = 0
+        started = finished = None
+        dry_run = False
+        end = None
+        for e in events:
+            kind = e["event"]
+            if kind == "run_started":
+                started, dry_run = _time(e["started"]), bool(e.get("dry_run"))
+            elif kind == "request":
+                log_request(con, run_id, source_id, e["entry"])
+                requests += 1
+            elif kind == "stored":
+                if not (root / e["path"]).exists():
+                    continue  # the file itself did not survive: nothing to point at
+                now = _time(e["time"])
+                record_document(con, e["sha256"], e["size"], e.get("content_type"), e["format"],
+                                e["path"], now)
+                status = record_url_version(
+                    con, url=e["url"], sha=e["sha256"], source_id=source_id, role=e["role"],
+                    title=e.get("title"), referrer=e.get("referrer"),
+                    claimed_format=e.get("claimed_format"), problem=e.get("problem"),
+                    http_status=e.get("http_status"), etag=e.get("etag"),
+                    last_modified=e.get("last_modified"), now=now)
+                counts[status] += e["role"] == "report"
+                stored += 1
+                pages += e["role"] != "report"
+                reports += e["role"] == "report"
+            elif kind == "touched":
+                touch_url(con, e["url"], 304, _time(e["time"]))
+            elif kind == "run_finished":
+                end = e
+            finished = _time(e["time"]) if e.get("time") else finished
+        if end is not None:  # the crawl ended; the run died before it published
+            c = end["counts"]
+            row = [_time(end["time"]), c["pages_seen"], c["documents_found"], c["new"],
+                   c["changed"], c["unchanged"], c["errors"], end.get("error")]
+        else:
+            row = [finished, pages, reports, counts["new"], counts["changed"],
+                   counts["unchanged"], None,
+                   f"the crawl stopped before it finished (killed?): {stored} stored file(s) "
+                   f"and {requests} request(s) recovered from the store's journal ({JOURNAL})"]
+        con.execute("INSERT INTO crawl_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, source_id, dry_run, started or finished or utcnow(), *row])
+        replayed.append({"run_id": run_id, "stored": stored, "requests": requests, **counts})
+    return replayed
