@@ -61,6 +61,18 @@ def read_docx(path: str | Path, *, kind: str = "docx", sha256: str | None = None
                                    where_title="in the document's first paragraphs")
 
 
+def document_tables(path: str | Path, kind: str = "docx") -> list[CellTable]:
+    """The tables of the Word document at ``path`` as the reader reads them (a ``.doc`` or
+    ``.wps`` converted by LibreOffice first): what ``gongkai check --html`` shows."""
+    import docx  # python-docx
+
+    if kind in ("doc", "wps"):
+        with tempfile.TemporaryDirectory(prefix="gongkai-word-") as tmp:
+            converted = convert_to_docx(path, kind, Path(tmp))
+            return body_of(docx.Document(str(converted)).element.body)[1]
+    return body_of(docx.Document(str(path)).element.body)[1]
+
+
 def read_doc(path: str | Path) -> Report:
     """A ``.doc`` (OLE Word document): converted to ``.docx`` by LibreOffice, then read."""
     return _read_converted(path, "doc")
