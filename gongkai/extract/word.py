@@ -8,9 +8,10 @@ grid column says ``w:vMerge`` (continue). A continued cell is *covered* by the o
 (empty) text is not a cell of its own and the value above is not copied into it. The cells go
 to ``gongkai.extract.cellgrid``, the seam every cell-table format shares.
 
-Locators: ``{"table": t, "row": r, "col": c}`` with ``t`` the table's number in document order
-(1-based, as messages name it: "table 2"), ``r`` its row (``w:tr``) and ``c`` the grid column
-of the cell's left edge, both 0-based as in the document's XML.
+Locators: ``{"table": t, "row": r, "col": c}`` with ``t`` the table's number in document order,
+``r`` its row (``w:tr``) and ``c`` the grid column of the cell's left edge, all 1-based as in
+every cell-table format (``gongkai.model.Fact.locator``): "table 2, row 5, column 3" is what
+Word shows a person counting from the top-left corner.
 
 The body's paragraphs (tables excluded), in order, are the report's text: the title for the
 agency and the year, the prose for the narrative rules.
@@ -192,7 +193,7 @@ def cell_table(tbl, number: int) -> CellTable:
                     rowspan += 1
             cells.append(Cell(item["text"], rowspan=rowspan, colspan=item["span"],
                               locator={} if item.get("padding") else
-                              {"table": number, "row": r, "col": item["col"]}))
+                              {"table": number, "row": r + 1, "col": item["col"] + 1}))
         out.append(cells)
     return CellTable(out, place=f"table {number}")
 
