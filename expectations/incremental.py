@@ -6,6 +6,8 @@ For each rule of the catalogue, :func:`plan` says which reports a run must evalu
 - a cross-year rule also: the reports of the year after those (their previous year changed),
   and the reports of agencies whose identity changed (an alias added, a fuller name that now
   pairs two spellings), with the year after them;
+- a rule comparing the documents of one agency and year (``documents.agree``) also: the other
+  current documents of the same agency and year as those, whose sibling is new or gone;
 - a rule reading agency identity (tier, rule-making power): the reports of agencies whose
   identity changed;
 - a rule whose ``version`` differs from the one last evaluated (``evaluated_rules``), or that was
@@ -56,6 +58,19 @@ def _year_after(con, report_ids: set[int]) -> set[int]:
         WHERE cur.report_id IN ({ids})""")
 
 
+def _same_year(con, report_ids: set[int]) -> set[int]:
+    """The current reports of the same agency (canonical) and year as any of ``report_ids``:
+    the other documents of the same report, whose comparison a new document changes."""
+    if not report_ids:
+        return set()
+    ids = ", ".join(str(int(i)) for i in report_ids)
+    return _ids(con, f"""
+        SELECT DISTINCT sib.report_id
+        FROM report_agency_years cur JOIN report_agency_years sib
+          ON sib.canonical_agency = cur.canonical_agency AND sib.year = cur.year
+        WHERE cur.report_id IN ({ids})""")
+
+
 def plan(con, rules: tuple[Rule, ...] = RULES, aliases: dict[str, str] | None = None) -> Plan:
     """Which reports each rule must evaluate in this run (see the module doc). Refreshes the
     agency identity table, as evaluating does."""
@@ -76,6 +91,8 @@ def plan(con, rules: tuple[Rule, ...] = RULES, aliases: dict[str, str] | None = 
         ids = set(new)
         if rule.cross_year:
             ids |= of_changed | _year_after(con, new | of_changed)
+        elif rule.same_year:
+            ids |= of_changed | _same_year(con, new | of_changed)
         elif rule.reads_agencies:
             ids |= of_changed
         out[rule.id] = sorted(ids)

@@ -21,6 +21,8 @@ _SCOPE = {"column": "per column", "row": "per row", "table": "per table", "repor
 
 def _instance(rule: Rule) -> str:
     scope = _SCOPE[rule.scope]
+    if rule.same_year:
+        return "per document, against the first of the same agency, year and template"
     return f"{scope}, against the year before" if rule.cross_year else scope
 
 
@@ -196,7 +198,8 @@ sum rules: `where`, `where_zh`, `expected_side`, `actual_side`; cells rules: `ce
 narrative: `figure_zh`, `quote` (the sentence), `page`, `expected_side`; power: `cell`,
 `agency`, `level`, `level_zh`, `power`, `power_zh`; statement: `cell`, `statement`,
 `statement_zh`, `n_sentences`; similarity: `n`, `shared`, `percent`, `previous_year`,
-`examples`.
+`examples`; agreement: `document`, `other_document` (their sources), `sha256`, `other_sha256`
+(the first 12 hex digits), `kind`, `other_kind`, `year`, `n_compared`, `cells`, `cells_zh`.
 
 {message_templates()}
 

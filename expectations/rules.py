@@ -86,6 +86,13 @@ class Rule:
         return kind_of(self).KIND.cross_year
 
     @property
+    def same_year(self) -> bool:
+        """Whether it pairs a report with the same agency's other documents of that year."""
+        from expectations.kinds import kind_of
+
+        return kind_of(self).KIND.same_year
+
+    @property
     def reads_agencies(self) -> bool:
         """Whether the rule's SQL reads ``agency_identity`` (pairs or levels of agencies)."""
         from expectations.kinds import kind_of
@@ -471,6 +478,36 @@ CATALOGUE: tuple[Rule, ...] = (
             ("fail", "正文{n}句中有{shared}句（{percent}）与{previous_year}年度报告逐字相同（数字除外），"
                      "如{examples}。"),
             ("not_assessable", "可比较的句子过少（{n}句），无法评估。"),
+        ),
+    ),
+    Rule(
+        id="documents.agree",
+        title_zh="同一报告的不同文件数据一致",
+        title_en="The documents of one report agree",
+        says="where an agency publishes the same year's report as several documents (an HTML "
+             "page and a PDF or Word attachment), every cell both documents hold has the same "
+             "value (a blank cell counts as 0); each document of the same agency, year and "
+             "template is compared with the first loaded, one instance per later document",
+        basis="one agency publishes one annual report a year (条例第五十条); two documents of it "
+              "that differ cannot both be what the agency reports",
+        table=None, scope="report", kind="agreement", severity="error",
+        messages=(
+            ("pass", "{id} holds: {document} ({kind}, sha256 {sha256}) and {other_document} "
+                     "({other_kind}, sha256 {other_sha256}), the same agency's {year} report, "
+                     "agree in all {n_compared} cells both hold."),
+            ("fail", "{id} fails: {document} ({kind}, sha256 {sha256}) and {other_document} "
+                     "({other_kind}, sha256 {other_sha256}), the same agency's {year} report, "
+                     "disagree in {actual} of {n_compared} cells: {cells}."),
+            ("not_assessable", "{id} cannot be assessed: {document} (sha256 {sha256}) and "
+                               "{other_document} (sha256 {other_sha256}) share no cell that "
+                               "both read as a number."),
+        ),
+        messages_zh=(
+            ("pass", "同一机关{year}年度报告的两个文件（{kind}、{other_kind}）{n_compared}个单元格"
+                     "一致。"),
+            ("fail", "同一机关{year}年度报告的两个文件（{kind}、{other_kind}）有{actual}个单元格"
+                     "不一致：{cells_zh}。"),
+            ("not_assessable", "两个文件没有可比较的单元格，无法评估。"),
         ),
     ),
 )

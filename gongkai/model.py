@@ -49,8 +49,13 @@ class Fact:
     # the cell's position in the extracted grid of that page's table: (row index, column index)
     grid: tuple[int, int] | None = None
     unit: str | None = None  # the unit the report wrote for money ("元" / "万元"), if any
-    # where the cell is outside a PDF page's geometry, for a person to find it: an HTML or Word
-    # table's index, row and column (and a CSS path), a sheet's cell, the OCR engines' readings
+    # where the cell is outside a PDF page's geometry, for a person to find it. One convention
+    # for every cell-table format, all 1-based, counted as a person counts from the top-left:
+    # HTML and Word {"table": t, "row": r, "col": c} (t the table's number among those the
+    # reader took, r its row as the document writes it (<tr>, w:tr), c the grid column of the
+    # cell's left edge, spans before it counted); HTML adds "css" (a CSS path, :nth-child
+    # counting cells); a sheet {"sheet", "cell": "B7", "row": 7, "col": 2} (its own row and
+    # column). Scans: the OCR engines' readings. A PDF's cells keep page and bbox.
     locator: dict | None = None
 
     def json_value(self):

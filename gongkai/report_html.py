@@ -585,6 +585,9 @@ def build_html(report: Report, findings: list[dict], *, scale: float = RENDER_SC
     if d.kind == "html":
         p.append(_published_html_tables(d.path, facts, fail_numbers))
         unboxed = [key for key in unboxed if facts.get(key) is None or not facts[key].locator]
+    elif d.kind in WORD_KINDS or d.kind in SHEET_KINDS:
+        p.append(_published_cell_tables(d, facts, fail_numbers))
+        unboxed = [key for key in unboxed if facts.get(key) is None or not facts[key].locator]
     if unboxed:
         p.append("<p class=\"en\">未能在页面上定位的单元格 Cells that could not be located on a "
                  "page: " + _e("; ".join("/".join(map(str, k)) for k in unboxed)) + "</p>")
@@ -620,6 +623,47 @@ def _published_html_tables(path, facts: dict, fail_numbers: dict[tuple, list[int
         parts.append(f'<figure class="published" id="table-{i}"><figcaption>网页第 {i} 个表格 · '
                      f"table {i} of the page — 红框为不通过规则所涉单元格 · red boxes: the cells of "
                      f"the failed findings, numbered as above</figcaption>{fragment}</figure>")
+    return "\n".join(parts)
+
+
+WORD_KINDS = ("docx", "doc", "wps")
+SHEET_KINDS = ("xlsx", "xls", "et")
+
+
+def _published_cell_tables(d, facts: dict, fail_numbers: dict[tuple, list[int]]) -> str:
+    """A Word document's or a workbook's statutory tables as the document holds them (its own
+    cells, spans and text), the cells of the failed findings boxed in red (found by their
+    locators) and numbered like the findings. A .doc or .wps is converted by LibreOffice
+    again; a document that cannot be opened again says so instead of failing the page."""
+    from gongkai.extract.cellgrid import locator_key, published_tables
+
+    marks: dict[tuple, list[int]] = defaultdict(list)
+    for key, nums in fail_numbers.items():
+        fact = facts.get(key)
+        spot = locator_key(fact.locator) if fact is not None else None
+        if spot is not None:
+            marks[spot] += [n for n in nums if n not in marks[spot]]
+    holding = {k for k in (locator_key(f.locator) for f in facts.values()) if k is not None}
+    what = "工作表 sheet" if d.kind in SHEET_KINDS else "文档 document"
+    parts = [f'<h2 id="published">原文表格 <span class="en">The tables as the {_e(d.kind)} '
+             "document holds them, failing cells boxed</span></h2>"]
+    try:
+        if d.kind in SHEET_KINDS:
+            from gongkai.extract.sheet import workbook_tables
+
+            tables = workbook_tables(d.path, d.kind)
+        else:
+            from gongkai.extract.word import document_tables
+
+            tables = document_tables(d.path, d.kind)
+    except Exception as e:  # noqa: BLE001 - the page still shows the tables as extracted
+        parts.append(f'<p class="en">原文表格无法再次打开 The document could not be opened again: '
+                     f"{_e(type(e).__name__)}: {_e(e)}</p>")
+        return "\n".join(parts)
+    for i, (place, fragment) in enumerate(published_tables(tables, marks, holding), 1):
+        parts.append(f'<figure class="published" id="table-{i}"><figcaption>{what}：{_e(place)} '
+                     "— 红框为不通过规则所涉单元格 · red boxes: the cells of the failed findings, "
+                     f"numbered as above</figcaption>{fragment}</figure>")
     return "\n".join(parts)
 
 

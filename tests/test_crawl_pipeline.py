@@ -82,19 +82,22 @@ def third(second, portal, place):
 def test_first_run_crawls_extracts_checks_and_publishes(first, place):
     assert first.success
     assert metadata(first, "crawl_demo")["new"] == 19  # distinct report files the portal serves
-    # the PDFs and the Word file (a .docx with the title and headings, no table: a report whose
-    # tables are problems); the .doc/.wps/.xls stand-ins are no documents LibreOffice or xlrd open
-    pdfs = query(place, "SELECT sha256 FROM crawl_documents WHERE format IN ('pdf', 'docx')")
+    # the PDFs, the Word files (the .docx; 示例市人民政府 2020 as .doc and as .wps, through
+    # LibreOffice) and the sheet of 2022's tables (.xls)
+    readable = "('pdf', 'docx', 'doc', 'wps', 'xls')"
+    pdfs = query(place, f"SELECT sha256 FROM crawl_documents WHERE format IN {readable}")
     reports = "EXISTS (SELECT 1 FROM crawl_urls u WHERE u.sha256 = d.sha256 AND u.role = 'report')"
     others = query(place, "SELECT sha256, format FROM crawl_documents d "
-                          f"WHERE format NOT IN ('pdf', 'docx') AND {reports}")
+                          f"WHERE format NOT IN {readable} AND {reports}")
     reasons = dict(query(place, "SELECT sha256, reason FROM load_errors"))
     loaded = {s for (s,) in query(place, "SELECT sha256 FROM documents")}
     # the HTML-only report (an invented report's page) is read; an error page is not
     pages = {s for s, fmt in others if fmt == "html" and s not in reasons}
     # every crawled PDF, Word file and report page is a report in the warehouse
     assert {s for (s,) in pdfs} | pages == loaded and len(pages) == 1
-    assert len(loaded) == 14
+    assert len(loaded) == 17
+    assert {k for (k,) in query(place, "SELECT kind FROM documents")} == {
+        "pdf", "docx", "doc", "wps", "xls", "html"}
     assert query(place, "SELECT agency, year, count(*) FROM documents JOIN reports USING "
                         "(document_id) JOIN facts USING (report_id) WHERE kind = 'html' "
                         "GROUP BY ALL") == [("示例市农业农村局", 2019, 198)]
@@ -139,7 +142,8 @@ def test_second_run_sends_conditional_requests_and_extracts_nothing_again(second
                             "AND role = 'report' AND attempt > 0", [run])
     assert 304 in {status for status, _ in requests}
     assert sum(size or 0 for _, size in requests) == 0  # no report body downloaded again
-    assert query(place, "SELECT count(*) FROM documents")[0][0] == 14  # and the page, the .docx
+    # and the page, the Word files, the sheet
+    assert query(place, "SELECT count(*) FROM documents")[0][0] == 17
 
 
 def test_a_replaced_report_is_a_new_version_and_the_old_one_stays(third, place):

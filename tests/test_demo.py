@@ -107,6 +107,49 @@ def test_demo_report_reads_as_its_golden(pdf, golden):
         failures(expected["failures"])
 
 
+ATTACHMENTS = PORTAL / "attachments"
+ATTACHMENT_GOLDEN = PORTAL / "attachments-golden"
+
+
+@pytest.mark.parametrize("name", ["demo-city-2020.doc", "demo-city-2020.wps",
+                                  "demo-city-2022.xls"])
+def test_demo_attachment_reads_as_its_golden(name):
+    """The portal's Word, WPS and Excel attachments (make_demo_attachments.py): real reports,
+    every cell read, every per-report rule failing where the golden file says; the site serves
+    these very bytes."""
+    from expectations import check_report
+
+    expected = load(ATTACHMENT_GOLDEN / f"{name}.json")
+    report = extracted(ATTACHMENTS / name)
+    assert (report.agency, report.year, report.template) == (
+        expected["agency"], expected["year"], expected["template"])
+    got = {fact_key(f): f["raw"] for f in report.facts_json()}
+    assert got == {fact_key(f): f["raw"] for f in expected["facts"]}
+    assert failures(check_report(report), golden_rules(expected)) == \
+        failures(expected["failures"])
+    served = {p.read_bytes() for p in (PORTAL / "site").rglob(f"*{Path(name).suffix}")}
+    assert (ATTACHMENTS / name).read_bytes() in served
+
+
+def test_demo_word_and_wps_copies_disagree_in_one_cell():
+    """示例市人民政府 2020 as .doc and as the .wps edited after: one report, two documents, the
+    one cell they differ in found by documents.agree, naming both; 2022's sheet agrees with
+    its PDF."""
+    from expectations import check_reports
+
+    (cell,) = json.loads((ATTACHMENT_GOLDEN / "differing.json").read_text(encoding="utf-8"))
+    doc, wps = (extracted(ATTACHMENTS / n) for n in cell["documents"])
+    found = [f for fs in check_reports([doc, wps]) for f in fs if f["rule"] == "documents.agree"]
+    assert [(f["status"], f["actual"]) for f in found] == [("fail", 1)]
+    assert {(o["table"], o["row"], o["column"], str(o["value"])) for o in found[0]["operands"]} \
+        == {(cell["table"], cell["row"], cell["column"], cell[n]) for n in cell["documents"]}
+    assert all(n in found[0]["message"] for n in cell["documents"])
+    sheet, pdf = extracted(ATTACHMENTS / "demo-city-2022.xls"), \
+        extracted(PORTAL / "reports" / "demo-city-2022.pdf")
+    agree = [f for fs in check_reports([sheet, pdf]) for f in fs if f["rule"] == "documents.agree"]
+    assert [f["status"] for f in agree] == ["pass"]
+
+
 def test_demo_series_pair_up_across_years():
     """示例市示例区 2019-2021 (the 2020 report signed 示例区人民政府) and 示例南县 2022-2023:
     the cross-year rules fail exactly where the golden files say."""

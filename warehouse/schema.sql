@@ -333,6 +333,20 @@ SELECT r.report_id, r.agency, coalesce(a.canonical, r.agency) AS canonical_agenc
        r.template, a.tier, a.kind, a.rule_making_power
 FROM current_reports r LEFT JOIN agency_identity a ON a.agency = r.agency;
 
+-- one annual report per agency (canonical) and year, with every current document that publishes
+-- it (an HTML article page and its PDF or Word attachment are one report, two documents; the
+-- rule documents.agree compares their cells). Each document keeps its own report_id (one
+-- extraction per document): this view is what links them.
+CREATE OR REPLACE VIEW annual_reports AS
+SELECT ay.canonical_agency, ay.year, count(*) AS documents,
+       list(DISTINCT ay.template ORDER BY ay.template) AS templates,
+       list({'report_id': r.report_id, 'document_id': r.document_id, 'sha256': r.sha256,
+             'source': r.source, 'kind': r.kind, 'agency': r.agency, 'template': r.template}
+            ORDER BY r.report_id) AS document_list
+FROM report_agency_years ay JOIN current_reports r USING (report_id)
+WHERE ay.canonical_agency IS NOT NULL AND ay.year IS NOT NULL
+GROUP BY ay.canonical_agency, ay.year;
+
 -- the findings of the latest evaluation of every current report (rule_results keeps only the
 -- latest per report; this view adds who and when, and leaves superseded versions out)
 CREATE OR REPLACE VIEW latest_findings AS

@@ -20,11 +20,13 @@ import math
 from types import ModuleType
 
 from expectations.kinds import (
-    cells, continuity, narrative, power, similarity, statement, sum, template, threshold,
+    agreement, cells, continuity, narrative, power, similarity, statement, sum, template,
+    threshold,
 )
 
 KINDS: dict[str, ModuleType] = {m.KIND.name: m for m in (
-    sum, cells, threshold, template, continuity, narrative, power, statement, similarity)}
+    sum, cells, threshold, template, continuity, narrative, power, statement, similarity,
+    agreement)}
 
 
 def kind_of(rule) -> ModuleType:

@@ -214,6 +214,9 @@ class Kind:
     # bound) or "violations" (a count that must stay within the tolerance)
     measure: str
     cross_year: bool = False  # pairs a report with the same agency's report of the year before
+    # pairs a report with the same agency's other documents of the same year (the same report
+    # published twice: an HTML page and its PDF or Word attachment)
+    same_year: bool = False
     reads_agencies: bool = False  # its SQL reads agency_identity
     difference: bool = True  # messages may name expected - actual
 

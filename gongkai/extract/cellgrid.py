@@ -107,3 +107,46 @@ def report_from_cell_tables(document: Document, texts: list[str], tables: list[C
         if item.page is not None:
             item.page = 1
     return report
+
+
+# --- the tables as published, for a person ---------------------------------------------------
+
+def locator_key(locator: dict | None) -> tuple | None:
+    """What identifies a cell of a cell table by its locator: (sheet, table, row, col)."""
+    if not locator or locator.get("row") is None or locator.get("col") is None:
+        return None
+    return (locator.get("sheet"), locator.get("table"), locator["row"], locator["col"])
+
+
+def published_tables(tables: list[CellTable], marks: dict[tuple, list[int]],
+                     holding: set[tuple]) -> list[tuple[str, str]]:
+    """The tables that hold a cell of ``holding`` (by :func:`locator_key`: the cells the
+    report's facts were read from) as (place, HTML fragment): the document's own cells with
+    their spans and text, each cell in ``marks`` boxed in red with the numbers of the findings
+    it belongs to. For ``gongkai check --html`` of Word and spreadsheet reports."""
+    from html import escape
+
+    out = []
+    for table in tables:
+        keys = [[locator_key(cell.locator) for cell in row] for row in table.rows]
+        if not any(k in holding for row in keys for k in row if k is not None):
+            continue
+        parts = ["<table>"]
+        for row, row_keys in zip(table.rows, keys):
+            parts.append("<tr>")
+            for cell, key in zip(row, row_keys):
+                spans = "".join(f' {name}="{n}"' for name, n in
+                                (("rowspan", cell.rowspan), ("colspan", cell.colspan)) if n > 1)
+                numbers = marks.get(key) if key is not None else None
+                where = (f' data-locator="{escape("/".join(str(x) for x in key if x is not None))}"'
+                         if key is not None else "")
+                text = "<br>".join(escape(line) for line in cell.text.split("\n"))
+                if numbers:
+                    parts.append(f'<td class="boxed"{spans}{where}>{text}<sup class="box-num">'
+                                 f'{",".join(map(str, numbers))}</sup></td>')
+                else:
+                    parts.append(f"<td{spans}{where}>{text}</td>")
+            parts.append("</tr>")
+        parts.append("</table>")
+        out.append((table.place, "".join(parts)))
+    return out

@@ -10,8 +10,8 @@ related links and footers, often laid out with tables of their own. The reader
    ``<article>``, ``#content`` …) holding the statutory tables, else the element that holds
    them all;
 3. takes each statutory table (an innermost ``<table>``: a page laid out in a table is no
-   statutory table) as rows of ``Cell``s with their spans and a locator (table, row, column
-   and a CSS path), so ``cellgrid`` maps them onto the template as every format's are;
+   statutory table) as rows of ``Cell``s with their spans and a locator (table, row and grid
+   column, 1-based, and a CSS path), so ``cellgrid`` maps them onto the template as every format's are;
 4. gives the body's prose (tables left out, one paragraph a line) as the report's text for the
    agency, the year and the narrative rules; the agency and year from the page's title, its
    headline or the CMS's ``ArticleTitle`` meta when they name them.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from gongkai.extract.cellgrid import Cell, CellTable, report_from_cell_tables
+from gongkai.extract.cellgrid import Cell, CellTable, lay_out, report_from_cell_tables
 from gongkai.extract.identify import identify
 from gongkai.extract.intake import regular_file, sha256_of
 from gongkai.model import Document, Problem, Report, UnreadableDocument
@@ -357,23 +357,43 @@ def _span(value: str | None) -> int:
     return max(1, min(int(m.group(1)), 1000)) if m else 1
 
 
+def cells_of(tr) -> list:
+    """The ``<td>``/``<th>`` of a ``<tr>``, in order."""
+    return [td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
+
+
+def grid_columns(trs: list) -> list[list[int]]:
+    """Each cell's grid column (1-based, its left edge) as a browser lays the table out: a
+    cell spanning rows occupies the slots below it, a colspan the slots to its right. The
+    column of a locator (``gongkai.model.Fact.locator``)."""
+    placed = lay_out([[Cell("", rowspan=_span(td.get("rowspan")), colspan=_span(td.get("colspan")))
+                       for td in cells_of(tr)] for tr in trs])
+    columns = iter(p.col + 1 for p in placed)
+    return [[next(columns) for _ in cells_of(tr)] for tr in trs]
+
+
 def cell_table(table, index: int, path: str) -> CellTable:
     """One ``<table>`` as rows of cells. A header row printed again further down (a table the
-    editor cut and pasted with its header) is left out: it is no row of figures."""
+    editor cut and pasted with its header) is left out: it is no row of figures.
+
+    Locators: ``{"table": index, "row": r, "col": c, "css": …}``, ``r`` the ``<tr>``'s number
+    in the table and ``c`` the cell's grid column (both 1-based, as every cell-table format's:
+    ``gongkai.model.Fact.locator``); the CSS path names the cell as the page writes it
+    (``:nth-child``, counting cells)."""
     rows: list[list[Cell]] = []
     seen_headers: list[tuple[str, ...]] = []
-    for r, tr in enumerate(table_rows(table), 1):
+    trs = table_rows(table)
+    for r, (tr, columns) in enumerate(zip(trs, grid_columns(trs)), 1):
         parent = tr.getparent()
         # a browser puts the rows of a table written without <tbody> into one
         row_path = (f"{path} > tbody > tr:nth-of-type({_nth_of_type(tr)})" if parent is table
                     else f"{path} > {parent.tag}:nth-of-type({_nth_of_type(parent)}) > "
                          f"tr:nth-of-type({_nth_of_type(tr)})")
-        tds = [td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
         cells = [Cell(element_text(td), rowspan=_span(td.get("rowspan")),
                       colspan=_span(td.get("colspan")),
-                      locator={"table": index, "row": r, "col": c,
-                               "css": f"{row_path} > :nth-child({c})"})
-                 for c, td in enumerate(tds, 1)]
+                      locator={"table": index, "row": r, "col": col,
+                               "css": f"{row_path} > :nth-child({n})"})
+                 for n, (td, col) in enumerate(zip(cells_of(tr), columns), 1)]
         if not cells:
             continue
         signature = tuple(_squash(c.text) for c in cells)
@@ -424,9 +444,9 @@ def published_tables(path: str | Path, marks: dict[tuple[int, int, int], list[in
         for el in table.iter(etree.Element):
             for attribute in [a for a in el.attrib if a not in ("rowspan", "colspan")]:
                 del el.attrib[attribute]
-        for r, tr in enumerate(table_rows(table), 1):
-            cells = [td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
-            for c, td in enumerate(cells, 1):
+        trs = table_rows(table)
+        for r, (tr, columns) in enumerate(zip(trs, grid_columns(trs)), 1):
+            for td, c in zip(cells_of(tr), columns):
                 numbers = marks.get((i, r, c))
                 td.set("data-locator", f"{i}/{r}/{c}")
                 if numbers:

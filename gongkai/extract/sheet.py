@@ -24,10 +24,15 @@ from gongkai.extract.cellgrid import Cell, CellTable, report_from_cell_tables
 from gongkai.model import Document, Report, UnreadableDocument
 
 def read_xlsx(path: str | Path) -> Report:
-    import openpyxl
     from gongkai.extract.intake import regular_file
 
     path = regular_file(path)
+    return _report(path, "xlsx", _xlsx_sheets(path))
+
+
+def _xlsx_sheets(path) -> list:
+    import openpyxl
+
     try:
         book = openpyxl.load_workbook(str(path), read_only=False, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException alike
@@ -43,14 +48,20 @@ def read_xlsx(path: str | Path) -> Report:
                     values[(c.row, c.column)] = _text(c.value, c.number_format)
         merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
         sheets.append((ws.title, values, merged))
-    return _report(path, "xlsx", sheets)
+    return sheets
 
 
 def read_xls(path: str | Path) -> Report:
-    import xlrd
     from gongkai.extract.intake import regular_file
 
     path = regular_file(path)
+    kind = "et" if Path(path).suffix.lower() == ".et" else "xls"
+    return _report(path, kind, _xls_sheets(path))
+
+
+def _xls_sheets(path) -> list:
+    import xlrd
+
     try:
         # xlrd's warnings go to its log, not to stdout (``gongkai check --json`` prints there)
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True,
@@ -79,8 +90,14 @@ def read_xls(path: str | Path) -> Report:
             sheets.append((ws.name, values, merged))
     finally:
         book.release_resources()
-    kind = "et" if Path(path).suffix.lower() == ".et" else "xls"
-    return _report(path, kind, sheets)
+    return sheets
+
+
+def workbook_tables(path: str | Path, kind: str = "xlsx") -> list[CellTable]:
+    """The tables of the workbook at ``path`` as the reader reads them: what ``gongkai check
+    --html`` shows."""
+    sheets = _xlsx_sheets(path) if kind == "xlsx" else _xls_sheets(path)
+    return [t for name, values, merged in sheets for t in sheet_tables_of(name, values, merged)[0]]
 
 
 def _text(value, number_format: str | None = None) -> str:

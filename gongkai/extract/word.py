@@ -8,9 +8,10 @@ grid column says ``w:vMerge`` (continue). A continued cell is *covered* by the o
 (empty) text is not a cell of its own and the value above is not copied into it. The cells go
 to ``gongkai.extract.cellgrid``, the seam every cell-table format shares.
 
-Locators: ``{"table": t, "row": r, "col": c}`` with ``t`` the table's number in document order
-(1-based, as messages name it: "table 2"), ``r`` its row (``w:tr``) and ``c`` the grid column
-of the cell's left edge, both 0-based as in the document's XML.
+Locators: ``{"table": t, "row": r, "col": c}`` with ``t`` the table's number in document order,
+``r`` its row (``w:tr``) and ``c`` the grid column of the cell's left edge, all 1-based as in
+every cell-table format (``gongkai.model.Fact.locator``): "table 2, row 5, column 3" is what
+Word shows a person counting from the top-left corner.
 
 The body's paragraphs (tables excluded), in order, are the report's text: the title for the
 agency and the year, the prose for the narrative rules.
@@ -59,6 +60,18 @@ def read_docx(path: str | Path, *, kind: str = "docx", sha256: str | None = None
     text = "\n".join(p for p in paragraphs if p.strip())
     return report_from_cell_tables(doc, [text], tables,
                                    where_title="in the document's first paragraphs")
+
+
+def document_tables(path: str | Path, kind: str = "docx") -> list[CellTable]:
+    """The tables of the Word document at ``path`` as the reader reads them (a ``.doc`` or
+    ``.wps`` converted by LibreOffice first): what ``gongkai check --html`` shows."""
+    import docx  # python-docx
+
+    if kind in ("doc", "wps"):
+        with tempfile.TemporaryDirectory(prefix="gongkai-word-") as tmp:
+            converted = convert_to_docx(path, kind, Path(tmp))
+            return body_of(docx.Document(str(converted)).element.body)[1]
+    return body_of(docx.Document(str(path)).element.body)[1]
 
 
 def read_doc(path: str | Path) -> Report:
@@ -180,7 +193,7 @@ def cell_table(tbl, number: int) -> CellTable:
                     rowspan += 1
             cells.append(Cell(item["text"], rowspan=rowspan, colspan=item["span"],
                               locator={} if item.get("padding") else
-                              {"table": number, "row": r, "col": item["col"]}))
+                              {"table": number, "row": r + 1, "col": item["col"] + 1}))
         out.append(cells)
     return CellTable(out, place=f"table {number}")
 
