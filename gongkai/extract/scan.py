@@ -511,18 +511,62 @@ def rapidocr():
     return _ENGINE
 
 
+# the recogniser's input height, and how many pixels of its input one output step covers
+REC_HEIGHT, REC_STEP = 48, 8
+# the least width of its input (pixels): 4/3 of its height
+REC_MIN_WIDTH = 64
+
+
+def recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """RapidOCR's recognition model on each grey line crop: its text and score (the mean of
+    its characters' probabilities, RapidOCR's own score).
+
+    Each crop goes in at its own width, padded with paper. RapidOCR's pipeline pads every crop
+    to 320 pixels (48 high) with grey, and the model's cost is its input's width: a number
+    cell is 30-60 pixels wide, so most of the time went on padding (and grey padding makes
+    its confidence in a lone dash waver more than paper does). Crops are not packed side by side
+    into one input: that costs the same (the width is the same), and a row of lone dashes
+    packed together is read as hyphens, doubtfully."""
+    recogniser = rapidocr()._load_rec_model()  # the model RapidOCR.__call__ runs (pinned)
+    characters = recogniser.postprocess_op.character
+    out = []
+    for crop in crops:
+        width = max(1, int(np.ceil(REC_HEIGHT * crop.shape[1] / crop.shape[0])))
+        sized = cv2.resize(crop, (width, REC_HEIGHT))
+        # paper to the right, to a whole output step and at least REC_MIN_WIDTH: a lone
+        # dash or digit in a narrower input is often read as nothing
+        padded = max(REC_MIN_WIDTH, -(-width // REC_STEP) * REC_STEP)
+        if padded != width:
+            sized = cv2.copyMakeBorder(sized, 0, 0, 0, padded - width, cv2.BORDER_CONSTANT,
+                                       value=255)
+        batch = np.repeat((sized.astype(np.float32) / 127.5 - 1.0)[None, None], 3, axis=1)
+        steps = recogniser.session(batch)[0]
+        out.append(_ctc_decode(steps, characters))
+    return out
+
+
+def _ctc_decode(steps: np.ndarray, characters: list[str]) -> tuple[str, float]:
+    """Greedy CTC: each step's likeliest class, repeats merged, blanks (class 0) dropped;
+    spaces at either end are no part of the text nor of its score."""
+    best = steps.argmax(axis=1)
+    chosen = np.ones(len(best), bool)
+    chosen[1:] = best[1:] != best[:-1]
+    chosen &= best != 0
+    tokens = [(characters[c], float(p)) for c, p in zip(best[chosen], steps.max(axis=1)[chosen])]
+    while tokens and tokens[0][0] == " ":
+        tokens.pop(0)
+    while tokens and tokens[-1][0] == " ":
+        tokens.pop()
+    if not tokens:
+        return "", 0.0
+    return "".join(t for t, _p in tokens), round(float(np.mean([p for _t, p in tokens])), 5)
+
+
 def _rapid_lines(lines: list[np.ndarray]) -> OcrReading:
     if not lines:
         return OcrReading("", 1.0)
-    texts, confidence = [], 1.0
-    for crop in lines:
-        result = rapidocr()(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR), use_det=False,
-                            use_cls=False, use_rec=True)
-        text = "".join(result.txts or ())
-        score = min(result.scores) if result.scores else 0.0
-        texts.append(text)
-        confidence = min(confidence, float(score))
-    return OcrReading("\n".join(texts).strip(), confidence)
+    read = recognise(lines)
+    return OcrReading("\n".join(t for t, _c in read).strip(), min(c for _t, c in read))
 
 
 def tesseract_cells(cells: list[tuple[list[np.ndarray], bool]]) -> list[OcrReading]:
@@ -612,16 +656,13 @@ def _page_text(page: ScanPage, tables: list[_TableCells], grids: list[Grid]) -> 
     for table in tables:
         ink[table.ys[0] - 3:table.ys[-1] + 4, table.xs[0] - 3:table.xs[-1] + 4] = 0
     ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # noise specks
-    pieces: list[tuple[int, str]] = []
-    for top, bottom, left, right in _text_lines(ink, page.dpi):
-        pad = max(4, int(page.dpi * 0.04))
-        crop = cv2.copyMakeBorder(page.grey[top:bottom, left:right], pad, pad, pad, pad,
-                                  cv2.BORDER_CONSTANT, value=255)
-        result = rapidocr()(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR), use_det=False,
-                            use_cls=False, use_rec=True)
-        text = "".join(result.txts or ()).strip()
-        if text:
-            pieces.append((top, text))
+    pad = max(4, int(page.dpi * 0.04))
+    lines = _text_lines(ink, page.dpi)
+    crops = [cv2.copyMakeBorder(page.grey[top:bottom, left:right], pad, pad, pad, pad,
+                                cv2.BORDER_CONSTANT, value=255)
+             for top, bottom, left, right in lines]
+    pieces: list[tuple[int, str]] = [(line[0], text.strip()) for line, (text, _score)
+                                     in zip(lines, recognise(crops)) if text.strip()]
     for table, grid in zip(tables, grids):
         rows: dict[int, list[str]] = {}
         for region in sorted(grid.regions, key=lambda g: (g.rows[0], g.cols[0])):
