@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from expectations.finding import FINDING_FIELDS, OPERAND_FIELDS, Finding
-from expectations.kinds import fails, rule_sql
+from expectations.kinds import create_references, fails, rule_sql
 from expectations.messages import messages
 from expectations.rules import BY_ID, RULES, Rule
 from gongkai.model import Report
@@ -53,9 +53,14 @@ def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] =
         validation = Validation()
     labels = {rid: f"{agency or '?'} {year or '?'} #{rid}" for rid, agency, year in
               con.execute("SELECT report_id, agency, year FROM reports").fetchall()}
+    reports = _templates_and_years(con, report_ids)
     findings = []
     for rule in rules:
-        cursor = con.execute(rule_sql(rule, report_ids))
+        if not _may_apply(rule, reports):
+            continue  # no report it could have an instance in: not worth DuckDB's planning
+        sql = rule_sql(rule, report_ids)
+        create_references(con, sql)
+        cursor = con.execute(sql)
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r)) for r in cursor.fetchall()]
         keys = _row_keys(labels, rule, rows)
@@ -76,6 +81,34 @@ def evaluate(con, report_ids: list[int] | None = None, rules: tuple[Rule, ...] =
             findings.append(_finding(rule, row, status))
     findings.sort(key=lambda f: f["report_id"])  # stable: keeps rule and instance order
     return findings
+
+
+def _templates_and_years(con, report_ids: list[int] | None) -> dict:
+    """What decides which rules can apply: the (template, year) of the given reports (all when
+    None), and every year in the warehouse (a cross-year rule needs the year before)."""
+    where = "" if report_ids is None else \
+        "WHERE report_id IN (" + (", ".join(str(int(i)) for i in report_ids) or "NULL") + ")"
+    given = set(con.execute(f"SELECT DISTINCT template, year FROM reports {where}").fetchall())
+    years = {y for (y,) in con.execute("SELECT DISTINCT year FROM reports").fetchall()}
+    return {"given": given, "years": years}
+
+
+def _may_apply(rule: Rule, reports: dict) -> bool:
+    """Whether ``rule`` can have an instance among the reports: one of them is of its
+    templates (none read as 2021) and years (none always in), and for a cross-year rule the
+    warehouse holds a report of the year before. A necessary condition only: the rule's query
+    decides (and ``fails`` decides pass and fail)."""
+    first, last = rule.years
+    for template, year in reports["given"]:
+        if (template or "2021") not in rule.templates:
+            continue
+        if year is not None and ((first is not None and year < first)
+                                 or (last is not None and year > last)):
+            continue
+        if rule.cross_year and (year is None or year - 1 not in reports["years"]):
+            continue
+        return True
+    return False
 
 
 # the instance key of a finding, by rule scope: (finding field, query column)
@@ -189,16 +222,30 @@ def check_report(report: Report, rules: tuple[Rule, ...] = RULES,
     return check_reports([report], rules, gx=gx)[0]
 
 
+def check_connection():
+    """An empty in-memory warehouse ready for :func:`check_reports`: its schema and the rules'
+    reference tables (``gongkai check`` prepares it while it reads the files)."""
+    con = connect(":memory:")
+    try:
+        create_references(con, "\n".join(rule_sql(rule) for rule in RULES))
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def check_reports(reports: list[Report], rules: tuple[Rule, ...] = RULES,
                   aliases: dict[str, str] | None = None,
-                  gx: bool = False) -> list[list[Finding]]:
+                  gx: bool = False, con=None) -> list[list[Finding]]:
     """The rules for several reports loaded together into one in-memory warehouse, so that
     reports of one agency in consecutive years are also checked against each other.
     One list of findings per report, in the order given.
 
     ``gx``: also validate with Great Expectations (as a pipeline run does); the verdicts are
-    the same either way (:func:`evaluate`), so by default GX is not imported."""
-    con = connect(":memory:")
+    the same either way (:func:`evaluate`), so by default GX is not imported.
+    ``con``: the empty in-memory warehouse to use (:func:`check_connection`), closed after;
+    None: a new one."""
+    con = connect(":memory:") if con is None else con
     try:
         ids = [load_report(con, r, r.document.path)["report_id"] for r in reports]
         findings = evaluate(con, sorted(set(ids)), rules, aliases, gx=gx)

@@ -619,10 +619,16 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
     read at all (missing, not a PDF, encrypted, no text layer); the other files are still
     processed.
     """
-    from expectations import check_reports
+    from concurrent.futures import ThreadPoolExecutor
+
     from gongkai.extract import extract_report
     from gongkai.model import UnreadableDocument
 
+    # the rules' in-memory warehouse (DuckDB, its schema and reference tables) is made on the
+    # other core while the files are read: check costs little more than reading them
+    warm_up = ThreadPoolExecutor(1, thread_name_prefix="gongkai-check")
+    rules_ready = warm_up.submit(_check_connection)
+    warm_up.shutdown(wait=False)
     files = _expand_folders(files)
     html_paths = _html_paths(files, html_out) if html_out is not None else []
     unreadable = unwritten = 0
@@ -638,7 +644,18 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
             _unreadable(path, f"extraction failed: {type(e).__name__}: {e}", as_json)
     # checked together: reports of one agency in consecutive years meet the cross-year rules
     order = sorted(reports)
-    checked = dict(zip(order, check_reports([reports[i] for i in order]))) if order else {}
+    from expectations import check_reports
+
+    try:
+        con = rules_ready.result()
+    except Exception:  # made again, in the open, by check_reports
+        con = None
+    if order:
+        checked = dict(zip(order, check_reports([reports[i] for i in order], con=con)))
+    else:
+        checked = {}
+        if con is not None:
+            con.close()
     from gongkai.extract.intake import display_name
 
     documents = {f["report_id"]: {"path": display_name(reports[i].document.path),
@@ -671,6 +688,12 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
         click.echo(f"gongkai check: {unwritten} HTML page(s) could not be written", err=True)
     if unreadable or unwritten:
         sys.exit(1)
+
+
+def _check_connection():
+    from expectations.evaluate import check_connection
+
+    return check_connection()
 
 
 def _expand_folders(paths: tuple[Path, ...]) -> tuple[Path, ...]:

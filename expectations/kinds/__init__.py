@@ -16,8 +16,9 @@ Every query returns one row per (report, instance): ``report_id``, ``rule``, the
 from __future__ import annotations
 
 import math
-
 from types import ModuleType
+
+from expectations.kinds.common import create_references
 
 from expectations.kinds import (
     agreement, cells, continuity, narrative, power, similarity, statement, sum, template,
@@ -34,7 +35,8 @@ def kind_of(rule) -> ModuleType:
 
 
 def rule_sql(rule, report_ids: list[int] | None = None) -> str:
-    """The query of ``rule`` over ``facts`` and ``reports`` (see the module doc)."""
+    """The query of ``rule`` over ``facts`` and ``reports`` (see the module doc). Its long
+    constant lists are temporary tables: run it after :func:`create_references`."""
     return kind_of(rule).sql(rule, report_ids)
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from gongkai import vocabulary as V
 from expectations.kinds.common import (
-    Kind, cell_name, cell_positions, column_kinds, lit, operand_text, report_filter, values_list,
+    Kind, cell_name, cell_positions, column_kinds, lit, operand_text, reference, report_filter,
+    values_list,
 )
 from expectations.rules import Rule
 
 KIND = Kind("cells", measure="violations")
+KINDS_COLUMNS = "table_name VARCHAR, column_key VARCHAR, kind VARCHAR"
+POS_COLUMNS = "table_name VARCHAR, row_key VARCHAR, column_key VARCHAR, pos INTEGER"
 
 
 def sql(rule: Rule, report_ids: list[int] | None = None) -> str:
@@ -24,14 +27,8 @@ def sql(rule: Rule, report_ids: list[int] | None = None) -> str:
     return f"""
 WITH rpt AS (SELECT report_id FROM reports {report_filter(rule, report_ids)}),
 {tbl}
-kinds(table_name, column_key, kind) AS (
-    VALUES
-        {values_list(column_kinds())}
-),
-pos(table_name, row_key, column_key, pos) AS (
-    VALUES
-        {values_list(cell_positions())}
-),
+kinds AS (SELECT * FROM {reference("column_kinds", KINDS_COLUMNS, column_kinds())}),
+pos AS (SELECT * FROM {reference("cell_positions", POS_COLUMNS, cell_positions())}),
 cell AS (
     SELECT f.report_id, f.table_name, f.row_key, f.column_key, f.value, f.raw, f.page,
            coalesce(pos.pos, 1000000) AS pos,

@@ -7,6 +7,7 @@ its value and page, in English and in Chinese, and the two sides of an equation.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from gongkai import vocabulary as V
@@ -78,6 +79,38 @@ def report_filter(rule: Rule, report_ids: list[int] | None, template: str = "tem
         conds.append("report_id IN (" + (", ".join(str(int(i)) for i in report_ids) or "NULL")
                      + ")")
     return "WHERE " + " AND ".join(conds)
+
+
+# the queries' long constant lists (a rule's operands, the template's cells and their kinds) as
+# temporary tables: DuckDB binds a long VALUES list in 50-200 ms each time a query is run, and
+# `gongkai check` runs each query once (name -> (columns, rows))
+_REFERENCES: dict[str, tuple[str, list[tuple]]] = {}
+
+
+def reference(what: str, columns: str, rows: list[tuple]) -> str:
+    """The name of a temporary table holding ``rows`` (``columns``: "name TYPE, …"), named
+    after its content; :func:`create_references` creates it on a connection."""
+    digest = hashlib.sha1(repr((columns, rows)).encode("utf-8")).hexdigest()[:12]
+    name = f"ref_{what}_{digest}"
+    _REFERENCES.setdefault(name, (columns, list(rows)))
+    return name
+
+
+def create_references(con, sql: str) -> None:
+    """Create on ``con`` the temporary tables of :func:`reference` that ``sql`` reads and
+    ``con`` lacks (each once per connection)."""
+    from warehouse.db import insert_rows
+
+    wanted = [name for name in _REFERENCES if name in sql]
+    if not wanted:
+        return
+    have = {row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    for name in wanted:
+        if name not in have:
+            columns, rows = _REFERENCES[name]
+            con.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+            insert_rows(con, name, rows)
 
 
 def values_list(rows: list[tuple]) -> str:

@@ -5,16 +5,19 @@ the operand cells, ``actual`` = the sum of the reported cells, ``residual = expe
 
 from __future__ import annotations
 
-from expectations.kinds.common import Kind, lit, operand_spec, report_filter, side_text, unreadable
+from expectations.kinds.common import (
+    Kind, lit, operand_spec, reference, report_filter, side_text, unreadable,
+)
 from expectations.rules import Rule, short_label
 
 KIND = Kind("sum", measure="residual")
 
 
 def sql(rule: Rule, report_ids: list[int] | None = None) -> str:
-    values = ",\n        ".join(
-        "(" + ", ".join(lit(v) for v in spec[:7]) + ", " + lit(spec[7]) + ", "
-        + lit(spec[8]) + ")" for spec in operand_spec(rule))
+    spec = reference("sum_operands", "key VARCHAR, key_pos INTEGER, side VARCHAR, "
+                     "row_key VARCHAR, column_key VARCHAR, op_pos INTEGER, optional BOOLEAN, "
+                     "unless_present VARCHAR[], key_templates VARCHAR[]",
+                     [tuple(s) for s in operand_spec(rule)])
     where = report_filter(rule, report_ids)
     ok = "n_present > 0"
     if rule.blank_policy == "not_assessable":
@@ -30,10 +33,8 @@ WITH rpt AS (
                    AND f.table_name = {lit(rule.table)}) AS table_present
     FROM reports {where}
 ),
-spec(key, key_pos, side, row_key, column_key, op_pos, optional, unless_present, key_templates) AS (
-    VALUES
-        {values}
-),
+-- (key, key_pos, side, row_key, column_key, op_pos, optional, unless_present, key_templates)
+spec AS (SELECT * FROM {spec}),
 cell AS (
     SELECT rpt.report_id, rpt.template, rpt.table_present, spec.*,
            f.value, f.raw, f.page, f.report_id IS NOT NULL AS present,
