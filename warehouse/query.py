@@ -50,10 +50,16 @@ def run_query(sql: str, location: str | None = None) -> Result:
     database, and a running pipeline, which writes a staged copy, is never blocked)."""
     import duckdb
 
+    from warehouse.lake import LakeError
+
     backend = open_backend(location)
-    if not backend.exists():
-        raise QueryError(f"no warehouse at {backend.location}: run `gongkai run` first")
-    con = backend.connect(read_only=True)
+    try:
+        if not backend.exists():
+            backend.connect(read_only=True).close()  # a lake says why it cannot be opened
+            raise QueryError(f"no warehouse at {backend.location}: run `gongkai run` first")
+        con = backend.connect(read_only=True)
+    except LakeError as exc:
+        raise QueryError(str(exc)) from None
     try:
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description or []]
