@@ -60,7 +60,7 @@ def ensure_schema(con, *, lake: bool = False) -> None:
 # --- one DDL for both backends -----------------------------------------------------------------
 
 _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", re.S)
-_DECLARED_KEY = re.compile(r"-- natural key: (none|\(([^)]*)\))")
+_DECLARED_KEY = re.compile(r"natural key: (none|\(([^)]*)\))")
 
 
 @functools.cache
@@ -93,8 +93,12 @@ def natural_keys() -> dict[str, list[tuple[str, ...]]]:
     keys: dict[str, list[tuple[str, ...]]] = {}
     for match in _TABLE.finditer(ddl):
         name, body = match.group(1), match.group(2)
-        before = ddl[:match.start()].rstrip().rsplit("\n", 1)[-1]
-        declared = _DECLARED_KEY.search(before)
+        # the comment lines just above the table
+        above = ddl[:match.start()].rstrip("\n").split("\n")
+        comments = []
+        while above and above[-1].startswith("--"):
+            comments.insert(0, above.pop()[2:].strip())
+        declared = _DECLARED_KEY.search(" ".join(comments))
         found: list[tuple[str, ...]] = []
         code = _strip_comments(body)
         for line in code.splitlines():

@@ -83,7 +83,8 @@ CREATE TABLE IF NOT EXISTS load_errors (
 );
 
 -- one row per rule instance per report (expectations.store replaces a report's rows)
--- natural key: (report_id, rule, table_name, row_key, column_key, figure)
+-- natural key: (report_id, rule, table_name, row_key, column_key, figure, message) (a figure
+-- the text states twice is two instances, told apart by what they say)
 CREATE TABLE IF NOT EXISTS rule_results (
     report_id      BIGINT NOT NULL,
     rule           VARCHAR NOT NULL,
