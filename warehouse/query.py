@@ -53,10 +53,14 @@ def run_query(sql: str, location: str | None = None) -> Result:
     from warehouse.lake import LakeError
 
     backend = open_backend(location)
+    if not backend.exists():
+        why = ""
+        try:  # a lake that cannot be opened says why (its catalogue unreachable …)
+            backend.connect(read_only=True).close()
+        except LakeError as exc:
+            why = "" if "does not exist" in str(exc) else f" ({exc})"
+        raise QueryError(f"no warehouse at {backend.location}{why}: run `gongkai run` first")
     try:
-        if not backend.exists():
-            backend.connect(read_only=True).close()  # a lake says why it cannot be opened
-            raise QueryError(f"no warehouse at {backend.location}: run `gongkai run` first")
         con = backend.connect(read_only=True)
     except LakeError as exc:
         raise QueryError(str(exc)) from None
