@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
@@ -211,8 +212,29 @@ def publish_site(staged: Path, site_dir: Path) -> Path:
 
 def _swap(new: Path, site_dir: Path) -> None:
     """Put ``new`` at ``site_dir`` by renames (same file system), then remove the previous
-    site."""
+    site. One process at a time (a lock file beside it): runs on a lake publish at once."""
     site_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _folder_lock(site_dir.parent):
+        _swap_locked(new, site_dir)
+
+
+@contextmanager
+def _folder_lock(folder: Path):
+    """One process at a time on ``folder``'s sites (a lock file in the temporary folder, named
+    after it: nothing left beside the sites)."""
+    import fcntl
+    import hashlib
+
+    key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"gongkai-data-docs-{key}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _swap_locked(new: Path, site_dir: Path) -> None:
     if not (site_dir.exists() or site_dir.is_symlink()):
         os.rename(new, site_dir)
         return
@@ -280,6 +302,8 @@ def publish_data_docs(warehouse, run_id: str) -> Path | None:
     site = data_docs_dir(warehouse)
     staged = staged_data_docs_dir(warehouse, run_id)
     index = publish_site(staged, site) if staged.is_dir() else None
-    for stale in folder.glob(f".data_docs.{name}.*.staging"):
-        shutil.rmtree(stale, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _folder_lock(folder):
+        for stale in folder.glob(f".data_docs.{name}.*.staging"):
+            shutil.rmtree(stale, ignore_errors=True)
     return index

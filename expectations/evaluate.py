@@ -12,7 +12,7 @@ from expectations.kinds import create_references, fails, rule_sql
 from expectations.messages import messages
 from expectations.rules import BY_ID, RULES, Rule
 from gongkai.model import Report
-from warehouse.db import connect, insert_rows, transaction
+from warehouse.db import connect, insert_rows, retrying, transaction
 from warehouse.store import load_report, refresh_agencies
 
 if TYPE_CHECKING:
@@ -198,6 +198,7 @@ def result_rows(findings: list[Finding], now: datetime) -> list[tuple]:
     return rows
 
 
+@retrying  # a lake's conflicting commit: stored again, never dropped
 def store(con, findings: list[Finding]) -> int:
     """Write findings to ``rule_results``, replacing earlier results of the same reports (in
     bulk: a run stores every instance of every report). A pipeline run stores only what it

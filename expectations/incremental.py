@@ -29,7 +29,7 @@ from expectations.finding import Finding
 from expectations.rules import RULES, Rule
 from expectations.validate import Validation
 from gongkai.values import plain_number
-from warehouse.db import insert_rows, transaction
+from warehouse.db import insert_rows, retrying, transaction
 from warehouse.store import refresh_agencies
 
 # rule id -> the report ids to evaluate; None: every report
@@ -115,6 +115,7 @@ def evaluate_changes(con, work: Plan, rules: tuple[Rule, ...] = RULES,
     return findings
 
 
+@retrying  # a lake's conflicting commit: stored again, never dropped
 def store_changes(con, work: Plan, findings: list[Finding],
                   rules: tuple[Rule, ...] = RULES) -> int:
     """Replace the results the plan evaluated (and only those) with ``findings``; record the

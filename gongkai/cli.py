@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import sys
 from contextlib import contextmanager
@@ -70,6 +71,14 @@ def _dagster_home() -> Path:
     return path
 
 
+def _data_path_option(ctx, param, value):
+    """--data-path: given to the lake backend (and to a run's worker processes) as
+    $GONGKAI_DATA_PATH, which gongkai.config reads."""
+    if value:
+        os.environ["GONGKAI_DATA_PATH"] = value
+    return value
+
+
 @main.command()
 @click.option("--port", default=3000, show_default=True)
 def ui(port: int) -> None:
@@ -95,8 +104,11 @@ def ui(port: int) -> None:
 @click.option("--recursive/--no-recursive", default=True, show_default=True,
               help="Read the --reports folders' subfolders too.")
 @click.option("--warehouse", "warehouse_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="DuckDB file. Default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb "
-                   "(the demo: warehouse/demo.duckdb).")
+              help="DuckDB file, or a DuckLake (ducklake:postgres:dbname=… host=…). Default: "
+                   "$GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb (the demo: "
+                   "warehouse/demo.duckdb).")
+@click.option("--data-path", "data_path", metavar="DIR|URL", callback=_data_path_option,
+              expose_value=False, help="A DuckLake's Parquet folder (default: $GONGKAI_DATA_PATH).")
 @click.option("--sources", "sources_path", type=click.Path(dir_okay=False, path_type=Path),
               help="The portals file. Default: $GONGKAI_SOURCES, else pipelines/sources.yaml.")
 @click.option("--retry-failed", is_flag=True,
@@ -216,7 +228,7 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
         click.echo(f"Great Expectations Data Docs: {docs}")
     click.echo(f"Library warnings (pdfminer, Camelot …): {library_log}")
     click.echo("Query the warehouse (see warehouse/README.md), e.g.:")
-    click.echo(f"  .venv/bin/gongkai sql --warehouse {location} "
+    click.echo(f"  .venv/bin/gongkai sql --warehouse {shlex.quote(location)} "
                "\"FROM latest_findings WHERE status = 'fail'\"")
     if published:
         con = backend.connect(read_only=True)
@@ -802,6 +814,8 @@ def export(fmt: str, warehouse_path: Path | None, out_dir: Path, headers: str | 
 @click.argument("query")
 @click.option("--warehouse", "warehouse_location", metavar="LOCATION",
               help="The warehouse (default: $GONGKAI_WAREHOUSE, else warehouse/gongkai.duckdb).")
+@click.option("--data-path", "data_path", metavar="DIR|URL", callback=_data_path_option,
+              expose_value=False, help="A DuckLake's Parquet folder (default: $GONGKAI_DATA_PATH).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (a header row, then the rows).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects.")
 def sql(query: str, warehouse_location: str | None, as_csv: bool, as_json: bool) -> None:

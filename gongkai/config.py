@@ -6,7 +6,8 @@ here, when asked, never at import (a test or the CLI may set it first).
 
 | variable | what | default |
 |---|---|---|
-| ``GONGKAI_WAREHOUSE`` | the warehouse (a DuckDB file) | ``warehouse/gongkai.duckdb`` |
+| ``GONGKAI_WAREHOUSE`` | the warehouse: a DuckDB file, or a DuckLake ``ducklake:postgres:…`` | ``warehouse/gongkai.duckdb`` |
+| ``GONGKAI_DATA_PATH`` | a DuckLake's Parquet folder (or object-store URL) | none (a lake made before remembers it) |
 | ``GONGKAI_STORE`` | the crawl's content-addressed store | ``warehouse/store`` |
 | ``GONGKAI_REPORTS`` | report folders (``os.pathsep``-separated) of ``check_reports_job`` | none |
 | ``GONGKAI_SOURCES`` | the portals file | ``pipelines/sources.yaml`` |
@@ -76,6 +77,19 @@ def warehouse_location(value: str | os.PathLike | None = None) -> str:
     text = str(value)
     if text == ":memory:" or text.startswith(BACKEND_PREFIXES):
         return text  # not a file: the backend of that prefix reads it
+    return str(_path(text).resolve())
+
+
+def data_path(value: str | os.PathLike | None = None) -> str | None:
+    """A DuckLake's data: ``value``, else ``$GONGKAI_DATA_PATH``; a local folder made absolute,
+    an object-store URL (``s3://…``) as it is; None when unset (an existing lake remembers
+    where its data are)."""
+    value = value or _env("GONGKAI_DATA_PATH")
+    if not value:
+        return None
+    text = str(value)
+    if "://" in text:
+        return text
     return str(_path(text).resolve())
 
 

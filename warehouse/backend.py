@@ -1,8 +1,8 @@
 """The warehouse's backend seam: where the warehouse lives and how a run writes it.
 
 A backend is told by the warehouse *location* (``--warehouse``, ``$GONGKAI_WAREHOUSE``): a
-path is a DuckDB file (:class:`DuckDBFile`, the one backend today); a location that starts with
-a registered prefix (``BACKENDS``) is handed to that backend's module. A second backend is one
+path is a DuckDB file (:class:`DuckDBFile`); a location that starts with a registered prefix
+(``BACKENDS``) is handed to that backend's module: ``ducklake:…`` to ``warehouse/lake.py``. A second backend is one
 new module with a class of the same four methods, and one line in ``BACKENDS``:
 
 - ``connect(read_only=…)``: a connection to the published warehouse (readers: SQL, the CLI's
@@ -23,7 +23,7 @@ from pathlib import Path
 from gongkai import config
 
 # location prefix -> "module:Class" of the backend that reads such locations
-BACKENDS: dict[str, str] = {}
+BACKENDS: dict[str, str] = {"ducklake:": "warehouse.lake:DuckLake"}
 
 
 class DuckDBFile:

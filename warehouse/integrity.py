@@ -57,3 +57,21 @@ def integrity_violations(con, limit: int = 50) -> dict:
     return {"facts": facts, "missing_page": missing_page, "missing_raw": missing_raw,
             "unknown_keys": unknown, "tables_unexplained": len(unexplained),
             "examples": examples}
+
+
+def duplicate_keys(con) -> dict[str, int]:
+    """Every natural key of every table (``warehouse.db.natural_keys``: the keys schema.sql
+    declares) with the number of its values held by more than one row; only keys that have
+    such duplicates. Empty on a sound warehouse, file or lake: on a lake, which enforces no
+    key, the writers keep them unique."""
+    from warehouse.db import natural_keys
+
+    found = {}
+    for table, keys in natural_keys().items():
+        for key in keys:
+            columns = ", ".join(key)
+            n = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY {columns} "
+                            "HAVING count(*) > 1)").fetchone()[0]
+            if n:
+                found[f"{table}({columns})"] = n
+    return found

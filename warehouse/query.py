@@ -50,10 +50,20 @@ def run_query(sql: str, location: str | None = None) -> Result:
     database, and a running pipeline, which writes a staged copy, is never blocked)."""
     import duckdb
 
+    from warehouse.lake import LakeError
+
     backend = open_backend(location)
     if not backend.exists():
-        raise QueryError(f"no warehouse at {backend.location}: run `gongkai run` first")
-    con = backend.connect(read_only=True)
+        why = ""
+        try:  # a lake that cannot be opened says why (its catalogue unreachable …)
+            backend.connect(read_only=True).close()
+        except LakeError as exc:
+            why = "" if "does not exist" in str(exc) else f" ({exc})"
+        raise QueryError(f"no warehouse at {backend.location}{why}: run `gongkai run` first")
+    try:
+        con = backend.connect(read_only=True)
+    except LakeError as exc:
+        raise QueryError(str(exc)) from None
     try:
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description or []]

@@ -8,8 +8,12 @@ from gongkai import vocabulary as V
 
 
 def fill(con) -> None:
-    _fill_vocabulary(con)
-    _fill_figure_cells(con)
+    """The reference tables, written only when they differ from the code (on a lake, retried
+    when another writer filled them at the same time)."""
+    from warehouse.db import retrying
+
+    retrying(_fill_vocabulary)(con)
+    retrying(_fill_figure_cells)(con)
 
 
 def _fill_vocabulary(con) -> None:

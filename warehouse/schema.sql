@@ -2,13 +2,18 @@
 -- Keys (table_name, row_key, column_key) are the vocabulary of shared/spec/statutory-tables.md.
 -- No foreign-key constraints: DuckDB enforces them eagerly on UPDATE, and the loader is the
 -- only writer; the relationships are documented in README.md.
-
-CREATE SEQUENCE IF NOT EXISTS seq_document_id START 1;
-CREATE SEQUENCE IF NOT EXISTS seq_report_id START 1;
+--
+-- One DDL for both backends (warehouse/db.py, schema_sql): a DuckLake has no PRIMARY KEY,
+-- UNIQUE, sequences or indexes, so the lake's schema is this one with them stripped, and the
+-- writers keep every key unique themselves (DELETE + INSERT per key in one transaction). The
+-- keys declared here are the natural keys a test checks on both backends (natural_keys()).
+-- Identifiers come from the data, never from a sequence, so that two writers never collide:
+-- document_id is the first 15 hex digits of the document's sha256 as a BIGINT, and its
+-- report's report_id is the same number (warehouse/store.py, document_id).
 
 -- one row per distinct file content (sha256); a changed file at a known path is a new row
 CREATE TABLE IF NOT EXISTS documents (
-    document_id   INTEGER PRIMARY KEY DEFAULT nextval('seq_document_id'),
+    document_id   BIGINT PRIMARY KEY,   -- from sha256 (store.document_id)
     sha256        VARCHAR NOT NULL UNIQUE,
     source        VARCHAR NOT NULL,     -- the path or URL it was first loaded from
     pages         INTEGER,
@@ -16,8 +21,8 @@ CREATE TABLE IF NOT EXISTS documents (
     size          BIGINT,               -- bytes, when the file was readable at load time
     first_seen    TIMESTAMP NOT NULL,
     version       INTEGER NOT NULL DEFAULT 1,   -- 1, 2, ... per source path
-    supersedes    INTEGER,              -- document_id of the previous version at that path
-    superseded_by INTEGER,              -- document_id of the next version, NULL when current
+    supersedes    BIGINT,               -- document_id of the previous version at that path
+    superseded_by BIGINT,               -- document_id of the next version, NULL when current
     superseded_at TIMESTAMP
 );
 
@@ -31,8 +36,8 @@ CREATE TABLE IF NOT EXISTS document_sources (
 
 -- one extraction of one document
 CREATE TABLE IF NOT EXISTS reports (
-    report_id    INTEGER PRIMARY KEY DEFAULT nextval('seq_report_id'),
-    document_id  INTEGER NOT NULL UNIQUE,
+    report_id    BIGINT PRIMARY KEY,    -- = document_id (one report per document)
+    document_id  BIGINT NOT NULL UNIQUE,
     agency       VARCHAR,
     year         INTEGER,
     template     VARCHAR,               -- '2019' | '2021'
@@ -42,7 +47,7 @@ CREATE TABLE IF NOT EXISTS reports (
 
 -- one cell of a statutory table; value NULL = no number in the cell (raw says what was there)
 CREATE TABLE IF NOT EXISTS facts (
-    report_id  INTEGER NOT NULL,
+    report_id  BIGINT NOT NULL,
     table_name VARCHAR NOT NULL,
     row_key    VARCHAR NOT NULL,
     column_key VARCHAR NOT NULL,
@@ -56,8 +61,9 @@ CREATE TABLE IF NOT EXISTS facts (
     PRIMARY KEY (report_id, table_name, row_key, column_key)
 );
 
+-- natural key: none (a list of what went wrong; the same message may come twice)
 CREATE TABLE IF NOT EXISTS extraction_problems (
-    report_id     INTEGER,
+    report_id     BIGINT,
     document_path VARCHAR,
     code          VARCHAR NOT NULL,
     message       VARCHAR,
@@ -68,6 +74,7 @@ CREATE TABLE IF NOT EXISTS extraction_problems (
 );
 
 -- documents we could not read at all (UnreadableDocument and the like)
+-- natural key: (path, reason, sha256) (store.record_load_error)
 CREATE TABLE IF NOT EXISTS load_errors (
     path   VARCHAR NOT NULL,
     sha256 VARCHAR,
@@ -76,8 +83,10 @@ CREATE TABLE IF NOT EXISTS load_errors (
 );
 
 -- one row per rule instance per report (expectations.store replaces a report's rows)
+-- natural key: (report_id, rule, table_name, row_key, column_key, figure, message) (a figure
+-- the text states twice is two instances, told apart by what they say)
 CREATE TABLE IF NOT EXISTS rule_results (
-    report_id      INTEGER NOT NULL,
+    report_id      BIGINT NOT NULL,
     rule           VARCHAR NOT NULL,
     severity       VARCHAR NOT NULL,    -- error | warning | info
     status         VARCHAR NOT NULL,    -- pass | fail | not_assessable
@@ -95,7 +104,7 @@ CREATE TABLE IF NOT EXISTS rule_results (
 
 -- issue-4 additions to rule_results (ALTER: warehouses made before them keep working)
 ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS figure VARCHAR;   -- narrative rules
-ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS previous_report_id INTEGER;  -- cross-year rules
+ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS previous_report_id BIGINT;  -- cross-year rules
 -- the version of the rule (expectations/rules.py, Rule.version) that gave the result: a rule
 -- whose version changed can be re-evaluated alone
 ALTER TABLE rule_results ADD COLUMN IF NOT EXISTS rule_version INTEGER;
@@ -118,7 +127,7 @@ ALTER TABLE documents ADD COLUMN IF NOT EXISTS source_bytes VARCHAR;
 
 -- the text layer of every page, as read (PDFium), for the narrative rules and for search
 CREATE TABLE IF NOT EXISTS report_pages (
-    report_id INTEGER NOT NULL,
+    report_id BIGINT NOT NULL,
     page      INTEGER NOT NULL,
     text      VARCHAR,
     PRIMARY KEY (report_id, page)
@@ -126,7 +135,7 @@ CREATE TABLE IF NOT EXISTS report_pages (
 
 -- the report's sentences outside the tables (gongkai.narrative.sentences)
 CREATE TABLE IF NOT EXISTS report_sentences (
-    report_id      INTEGER NOT NULL,
+    report_id      BIGINT NOT NULL,
     seq            INTEGER NOT NULL,    -- order in the document
     page           INTEGER NOT NULL,    -- the page the sentence starts on
     text           VARCHAR NOT NULL,
@@ -137,7 +146,7 @@ CREATE TABLE IF NOT EXISTS report_sentences (
 
 -- figures the text states (gongkai.narrative.stated_figures): 受理申请 N 件, 行政复议 N 件, …
 CREATE TABLE IF NOT EXISTS stated_figures (
-    report_id INTEGER NOT NULL,
+    report_id BIGINT NOT NULL,
     position  INTEGER NOT NULL,         -- order in the document
     seq       INTEGER NOT NULL,         -- the sentence (report_sentences.seq)
     figure    VARCHAR NOT NULL,         -- a key of figure_cells
@@ -229,6 +238,7 @@ CREATE TABLE IF NOT EXISTS crawl_urls (
     is_current     BOOLEAN NOT NULL,
     PRIMARY KEY (url, sha256)
 );
+-- natural key: none (one row per request: the same request may be sent twice)
 CREATE TABLE IF NOT EXISTS crawl_log (
     time         TIMESTAMPTZ NOT NULL,
     run_id       VARCHAR,
@@ -257,6 +267,15 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     unchanged        INTEGER,
     errors           INTEGER,
     error            VARCHAR          -- why the source failed as a whole, if it did
+);
+
+-- the last write to the warehouse: every write transaction replaces this one row
+-- (warehouse/db.py, write), so that two writers committing at once always conflict and one
+-- retries (a DuckLake sees a conflict between two deletes, never between two inserts)
+-- natural key: none (one row)
+CREATE TABLE IF NOT EXISTS last_write (
+    writer     VARCHAR NOT NULL,    -- host:pid
+    written_at TIMESTAMP NOT NULL
 );
 
 -- ---------------------------------------------------------------------------------------------
