@@ -90,18 +90,19 @@ def test_a_failed_run_publishes_nothing(tmp_path):
     # a warehouse whose facts break our own integrity check: the blocking check stops the run
     # before publication, and the published file stays as it was
     shutil.copy(sorted(REPORTS.glob("*.pdf"))[1], folder)
-    original = store.load_report
+    original = store.load_reports
 
-    def load_without_pages(con, report, source=None):
-        for fact in report.facts:
-            fact.page = 0
-        return original(con, report, source)
+    def load_without_pages(con, items, known=()):
+        for report, _, _ in items:
+            for fact in report.facts:
+                fact.page = 0
+        return original(con, items, known)
 
-    store.load_report = load_without_pages
+    store.load_reports = load_without_pages
     try:
         result = materialize(folder, db)
     finally:
-        store.load_report = original
+        store.load_reports = original
     assert not result.success
     assert db.read_bytes() == before
     assert docs.read_bytes() == docs_before  # the Data Docs of the published run stay
