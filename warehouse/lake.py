@@ -17,7 +17,9 @@ every writer commits in transactions retried on a conflict (``db.transaction``,
 from __future__ import annotations
 
 import hashlib
+import random
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -73,13 +75,21 @@ def connect(location: str, *, read_only: bool = False, data_path: str | None = N
         if read_only:
             options.append("READ_ONLY")
         options = f" ({', '.join(options)})" if options else ""
-        try:
-            con.execute(f"ATTACH {_quoted(location)} AS {LAKE_ALIAS}{options}")
-        except duckdb.Error as exc:
-            hint = ("" if data_path or read_only else
-                    "; a new lake needs its data folder: --data-path or $GONGKAI_DATA_PATH")
-            raise LakeError(f"cannot open the lake {location}: {str(exc).strip()}{hint}") \
-                from None
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                con.execute(f"ATTACH {_quoted(location)} AS {LAKE_ALIAS}{options}")
+                break
+            except duckdb.Error as exc:
+                # two writers making a new lake at once: the catalogue's CREATEs of the one
+                # that lost fail on Postgres' own keys (pg_type, "already exists"), and are
+                # rolled back; attached again, it finds the lake the other one made
+                if attempt < CREATE_ATTEMPTS and _lost_creation_race(exc):
+                    time.sleep(0.2 * attempt * random.uniform(0.5, 1.5))
+                    continue
+                hint = ("" if data_path or read_only else
+                        "; a new lake needs its data folder: --data-path or $GONGKAI_DATA_PATH")
+                raise LakeError(f"cannot open the lake {location}: {str(exc).strip()}{hint}") \
+                    from None
         con.execute(f"USE {LAKE_ALIAS}")
         if not read_only:
             ensure_schema(con)
@@ -87,6 +97,14 @@ def connect(location: str, *, read_only: bool = False, data_path: str | None = N
         con.close()
         raise
     return con
+
+
+CREATE_ATTEMPTS = 5
+
+
+def _lost_creation_race(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return "duplicate key" in text or "already exists" in text
 
 
 def _folder(data_path: str) -> str:

@@ -17,8 +17,9 @@ NO_TEXT_LAYER = "no text layer"
 
 # raised whenever the reader may now read a PDF it failed on (or read it otherwise): load
 # errors of older versions are retried (intake.reader_version). 2: owner-password-only PDFs;
-# 3: scans (no text layer) read by OCR
-READER_VERSION = 3
+# 3: scans (no text layer) read by OCR; 4: damaged pages (a PDFium-saved copy, else page by
+# page) where Camelot's layout failed
+READER_VERSION = 4
 
 
 def read_pdf(path: str | Path) -> Report:
