@@ -19,7 +19,8 @@ RULE_IDS = ("applications.balance", "applications.outcome_sum",
             "template.matches_year", "narrative.stated_figures",
             "plausibility.rule_making_power", "plausibility.unpaid_fee_statement",
             "applications.carry_continuity", "active_disclosure.in_force_continuity",
-            "active_disclosure.previous_items_continuity", "narrative.similar_to_previous")
+            "active_disclosure.previous_items_continuity", "narrative.similar_to_previous",
+            "documents.agree")
 
 
 @pytest.fixture(scope="module")

@@ -59,7 +59,7 @@ def test_the_warehouse_holds_one_report_per_agency_and_year_with_both_documents(
     db, _ = run
     rows = query(db, "SELECT canonical_agency, year, documents, templates, "
                      "[d.kind FOR d IN document_list], "
-                     "[d.source.split('/')[-1] FOR d IN document_list] "
+                     "[parse_filename(d.source) FOR d IN document_list] "
                      "FROM annual_reports ORDER BY ALL")
     assert [(a, y, n, t, sorted(k), sorted(s)) for a, y, n, t, k, s in rows] == [
         (AGREE["agency"], 2023, 2, ["2021"], ["html", "pdf"], sorted(AGREE["documents"])),

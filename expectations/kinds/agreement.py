@@ -3,7 +3,8 @@ report more than once (an HTML article page and a PDF or Word attachment, a scan
 text PDF) publishes one report; every cell that both documents hold must be the same.
 
 One instance per current document of an agency (canonical), year and template but the first
-loaded: it is compared with that first document (``previous_report_id``), so that a
+loaded (``documents.first_seen``; of documents loaded at once, the smallest id — ids are
+hashes, not an order): it is compared with that first document (``previous_report_id``), so that a
 disagreement of two documents is one finding naming both, however often either is evaluated
 (a third document is compared with the first too).
 ``violations`` counts the cells whose values differ; a cell that only one of them holds is not
@@ -27,17 +28,18 @@ def sql(rule: Rule, report_ids: list[int] | None = None) -> str:
     return f"""
 WITH ay AS (
     SELECT r.report_id, r.canonical_agency, r.year, coalesce(r.template, '2021') AS template,
-           d.source, d.sha256, d.kind
+           d.source, d.sha256, d.kind, (doc.first_seen, d.report_id) AS loaded
     FROM report_agency_years r JOIN current_reports d USING (report_id)
+         JOIN documents doc ON doc.document_id = d.document_id
     WHERE r.canonical_agency IS NOT NULL AND r.year IS NOT NULL
 ),
 cur AS (SELECT * FROM ay WHERE report_id IN (SELECT report_id FROM reports
         {report_filter(rule, report_ids)})),
 first AS (
-    SELECT cur.report_id, min(other.report_id) AS previous_report_id
+    SELECT cur.report_id, arg_min(other.report_id, other.loaded) AS previous_report_id
     FROM cur JOIN ay other ON other.canonical_agency = cur.canonical_agency
          AND other.year = cur.year AND other.template = cur.template
-         AND other.report_id < cur.report_id
+         AND other.loaded < cur.loaded
     GROUP BY cur.report_id
 ),
 pairs AS (
