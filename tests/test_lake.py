@@ -89,7 +89,7 @@ def test_two_runs_write_one_lake_at_once(pg, tmp_path):
 
     counted = sql("SELECT count(*) FROM reports", env)
     assert counted.returncode == 0, counted.stderr
-    assert counted.stdout.splitlines()[-1] == "48"
+    assert counted.stdout.splitlines()[-1] == "48", [o[-2500:] for o in outputs]
     con = lake.connect(env["GONGKAI_WAREHOUSE"], read_only=True)
     try:
         assert duplicate_keys(con) == {}

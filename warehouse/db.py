@@ -146,13 +146,26 @@ _WRITER = f"{socket.gethostname()}:{os.getpid()}"
 def transaction(con) -> Iterator:
     """``BEGIN`` … ``COMMIT``, or ``ROLLBACK`` and re-raise when the block fails.
 
-    On a lake the transaction first replaces the one row of ``last_write``: a DuckLake sees a
-    conflict between two deletes, not between two inserts, so without it two writers loading
-    the same document at once would both insert it. With it, the second to commit conflicts
-    (a ``duckdb.TransactionException``; :func:`retrying` runs the work again)."""
+    On a lake the transaction waits for its writers' turn (``lake.writers_turn``: no two
+    commits overlap) and first replaces the one row of ``last_write`` (a DuckLake sees a
+    conflict between two deletes, not between two inserts): should a writer that is not
+    gongkai commit at once, the second to commit conflicts (a ``duckdb.TransactionException``;
+    :func:`retrying` runs the work again)."""
+    if not is_lake(con):
+        with _transaction(con, lake=False):
+            yield con
+        return
+    from warehouse.lake import catalogue_of, writers_turn
+
+    with writers_turn(catalogue_of(con)), _transaction(con, lake=True):
+        yield con
+
+
+@contextmanager
+def _transaction(con, *, lake: bool) -> Iterator:
     con.execute("BEGIN")
     try:
-        if is_lake(con):
+        if lake:
             con.execute("DELETE FROM last_write")
             con.execute("INSERT INTO last_write VALUES (?, ?)",
                         [_WRITER, datetime_now()])

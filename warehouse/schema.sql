@@ -83,8 +83,9 @@ CREATE TABLE IF NOT EXISTS load_errors (
 );
 
 -- one row per rule instance per report (expectations.store replaces a report's rows)
--- natural key: (report_id, rule, table_name, row_key, column_key, figure, message) (a figure
--- the text states twice is two instances, told apart by what they say)
+-- natural key: (report_id, rule, table_name, row_key, column_key, figure, message, operands) (a
+-- figure the text states twice is two instances, told apart by what they say, or, when two
+-- sentences state it alike on one page, by the sentence each quotes among its operands)
 CREATE TABLE IF NOT EXISTS rule_results (
     report_id      BIGINT NOT NULL,
     rule           VARCHAR NOT NULL,
