@@ -100,6 +100,9 @@ def _load_batch(con, items, known) -> list[dict]:
     from gongkai.extract.intake import display_name, name_bytes
 
     now = _now()
+    # to the microsecond: documents.first_seen orders the documents of one agency and year
+    # loaded one after another (documents.agree compares each with the first loaded)
+    first_seen = datetime.now()
     rows: dict[str, list[tuple]] = {t: [] for t in _BATCH_TABLES}
     sources = [(display_name(src), name_bytes(src)) for _, src, _ in items]
     shas = sorted({r.document.sha256 for r, _, _ in items}
@@ -138,7 +141,7 @@ def _load_batch(con, items, known) -> list[dict]:
                             "document_id": known_doc, "report_id": known_report, "facts": 0,
                             "problems": 0, "supersedes": None})
         else:
-            results.append(_report_rows(rows, report, source, source_bytes, now,
+            results.append(_report_rows(rows, report, source, source_bytes, now, first_seen,
                                         current_at.get(source), display_name))
             new_id = results[-1]["document_id"]
             have[doc.sha256] = (new_id, new_id)
@@ -164,7 +167,7 @@ def _load_batch(con, items, known) -> list[dict]:
     return results
 
 
-def _report_rows(rows, report: Report, source: str, source_bytes, now, previous,
+def _report_rows(rows, report: Report, source: str, source_bytes, now, first_seen, previous,
                  display_name) -> dict:
     """The rows of one new document and its report, added to ``rows`` (table -> rows)."""
     from gongkai import narrative
@@ -172,7 +175,7 @@ def _report_rows(rows, report: Report, source: str, source_bytes, now, previous,
     doc = report.document
     doc_id = document_id(doc.sha256)
     rows["documents"].append((doc_id, doc.sha256, source, doc.pages, doc.kind, _size(doc.path),
-                              now, previous[1] + 1 if previous else 1,
+                              first_seen, previous[1] + 1 if previous else 1,
                               previous[0] if previous else None, source_bytes))
     facts, problems = _dedupe(report)
     report_id = doc_id  # one report per document
