@@ -9,6 +9,8 @@
   them, in the launchpad or with ``gongkai run --reports``).
 - ``CrawlResource``: the crawl's content-addressed store (``$GONGKAI_STORE``), a running demo
   portal's URL, the delay between requests.
+- ``RunScopedIOManager`` (``io_manager``): the values assets hand on (the documents, the
+  extracted reports), pickled per run.
 """
 
 from __future__ import annotations
@@ -101,10 +103,93 @@ class CrawlResource(dg.ConfigurableResource):
             yield located
 
 
+class _RunScopedPickles(dg.UPathIOManager):
+    """Each value pickled at ``<base>/<run id>/<asset key>.pickle``, written whole or not at
+    all (a temporary file renamed)."""
+
+    extension = ".pickle"
+
+    def dump_to_path(self, context, obj, path) -> None:
+        import os
+        import pickle
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        with partial.open("wb") as file:
+            pickle.dump(obj, file, pickle.HIGHEST_PROTOCOL)
+        os.replace(str(partial), str(path))
+
+    def load_from_path(self, context, path):
+        import pickle
+
+        with path.open("rb") as file:
+            return pickle.load(file)
+
+    def get_asset_relative_path(self, context):
+        from upath import UPath
+
+        return UPath(self._run_of(context), *context.asset_key.path)
+
+    def _run_of(self, context) -> str:
+        if not isinstance(context, dg.InputContext):
+            return context.run_id
+        # the run that made the value: this run, the parent of a re-execution; for an asset
+        # materialized alone (from the UI), the run of its upstream's last materialization
+        made_by = context.upstream_output.run_id
+        if self._with_extension(self._base_path.joinpath(made_by, *context.asset_key.path)
+                                ).exists():
+            return made_by
+        last = context.instance.get_latest_materialization_event(context.asset_key)
+        return last.run_id if last else made_by
+
+
+class RunScopedIOManager(dg.ConfigurableIOManagerFactory):
+    """Where assets' values go between steps: pickles in ``base_dir`` (default the instance's
+    ``storage/``), one folder per run. Dagster's default keeps an asset at one path
+    (``<base>/<asset key>``), so two runs at once on one instance — two ``gongkai run``, the
+    writers of one lake, Celery workers — overwrite each other's values: measured here, one
+    run loaded the other's extracted reports and the lake held one run's reports twice over
+    instead of both runs'. Folders of runs that ended more than ``keep_days`` ago are removed
+    when a run starts, but for the newest successful run's (a single asset materialized from
+    the UI reads its upstream's last value)."""
+
+    base_dir: str | None = None
+    keep_days: float = 7
+
+    def create_io_manager(self, context) -> _RunScopedPickles:
+        base = Path(self.base_dir or context.instance.storage_directory())
+        _remove_old_runs(context.instance, base, self.keep_days)
+        from upath import UPath
+
+        return _RunScopedPickles(base_path=UPath(base))
+
+
+def _remove_old_runs(instance, base: Path, keep_days: float) -> None:
+    import shutil
+    import time
+
+    if not base.is_dir():
+        return
+    cutoff = time.time() - keep_days * 86400
+    finished = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
+                dg.DagsterRunStatus.CANCELED}
+    newest_success = None
+    for folder in sorted(base.iterdir(), key=lambda f: f.stat().st_mtime, reverse=True):
+        run = instance.get_run_by_id(folder.name) if folder.is_dir() else None
+        if run is None or run.status not in finished:
+            continue  # not a run's folder, or a run still going
+        if run.status == dg.DagsterRunStatus.SUCCESS and newest_success is None:
+            newest_success = folder
+            continue
+        if folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def make_resources() -> dict[str, dg.ConfigurableResource]:
     """The resources of the code location, with defaults from the environment."""
     return {
         "warehouse": WarehouseResource(path=None),
         "reports": ReportFolderResource(folders=config.report_folders()),
         "crawl": CrawlResource(),
+        "io_manager": RunScopedIOManager(),
     }

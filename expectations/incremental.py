@@ -46,28 +46,17 @@ def _ids(con, sql: str, params=()) -> set[int]:
     return {int(r[0]) for r in con.execute(sql, params).fetchall()}
 
 
-def _year_after(con, report_ids: set[int]) -> set[int]:
-    """The current reports of the same agency (canonical) a year after any of ``report_ids``."""
+def _of_same_agency(con, report_ids: set[int], years_later: int) -> set[int]:
+    """The current reports of the same agency (canonical) as any of ``report_ids``,
+    ``years_later`` years after it (0: the same year)."""
     if not report_ids:
         return set()
     ids = ", ".join(str(int(i)) for i in report_ids)
     return _ids(con, f"""
-        SELECT DISTINCT nxt.report_id
-        FROM report_agency_years cur JOIN report_agency_years nxt
-          ON nxt.canonical_agency = cur.canonical_agency AND nxt.year = cur.year + 1
-        WHERE cur.report_id IN ({ids})""")
-
-
-def _same_year(con, report_ids: set[int]) -> set[int]:
-    """The current reports of the same agency (canonical) and year as any of ``report_ids``:
-    the other documents of the same report, whose comparison a new document changes."""
-    if not report_ids:
-        return set()
-    ids = ", ".join(str(int(i)) for i in report_ids)
-    return _ids(con, f"""
-        SELECT DISTINCT sib.report_id
-        FROM report_agency_years cur JOIN report_agency_years sib
-          ON sib.canonical_agency = cur.canonical_agency AND sib.year = cur.year
+        SELECT DISTINCT other.report_id
+        FROM report_agency_years cur JOIN report_agency_years other
+          ON other.canonical_agency = cur.canonical_agency
+         AND other.year = cur.year + {int(years_later)}
         WHERE cur.report_id IN ({ids})""")
 
 
@@ -90,9 +79,9 @@ def plan(con, rules: tuple[Rule, ...] = RULES, aliases: dict[str, str] | None = 
             continue
         ids = set(new)
         if rule.cross_year:
-            ids |= of_changed | _year_after(con, new | of_changed)
+            ids |= of_changed | _of_same_agency(con, new | of_changed, 1)  # its pairs changed
         elif rule.same_year:
-            ids |= of_changed | _same_year(con, new | of_changed)
+            ids |= of_changed | _of_same_agency(con, new | of_changed, 0)  # its siblings
         elif rule.reads_agencies:
             ids |= of_changed
         out[rule.id] = sorted(ids)

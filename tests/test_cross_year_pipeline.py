@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 import shutil
 
-import dagster as dg
 import pytest
 
 from expectations.data_docs import data_docs_dir
-from tests.test_pipeline import ALL, query
-from assets.resources import CrawlResource, ReportFolderResource, WarehouseResource
+from tests.test_pipeline import query, run as run_pipeline
 from tests.golden import FIXTURES
 
 pytestmark = pytest.mark.xdist_group("cross_year")
@@ -32,12 +30,7 @@ def run(tmp_path_factory):
     for stem in SERIES:
         shutil.copy(FIXTURES / "reports" / f"{stem}.pdf", folder)
     db = tmp_path_factory.mktemp("warehouse") / "gongkai.duckdb"
-    result = dg.materialize(
-        ALL, instance=dg.DagsterInstance.ephemeral(),
-        resources={"warehouse": WarehouseResource(path=str(db)),
-                   "reports": ReportFolderResource(folders=[str(folder)]),
-                   "crawl": CrawlResource(store_dir=str(db.parent / "store"))},
-        raise_on_error=False)
+    result = run_pipeline(folder, db)
     assert result.success
     return db, result
 

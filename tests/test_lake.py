@@ -40,15 +40,6 @@ def reports_in_two_folders(tmp_path: Path, each: int = 24) -> tuple[Path, Path]:
     return folders
 
 
-@pytest.fixture(scope="module")
-def pg():
-    reason = engines.missing_postgres()
-    if reason:
-        pytest.skip(f"needs Postgres: {reason}")
-    with engines.postgres() as server:
-        yield server
-
-
 def postgres_instance(pg: engines.Postgres, home: Path) -> dict[str, str]:
     """A DAGSTER_HOME with the scale-out dagster.yaml (storage on Postgres), and its
     variables."""

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests import engines
 from warehouse import db, store
 from warehouse.integrity import duplicate_keys
 
@@ -31,15 +30,6 @@ def extraction():
     documents, _ = intake.list_documents([REPORTS], recursive=False)
     chosen = [d for d in documents if Path(d["path"]).name in {p.name for p in FIXTURES}]
     return intake.extract_documents(chosen, bounded=False)
-
-
-@pytest.fixture(scope="module")
-def pg():
-    reason = engines.missing_postgres()
-    if reason:
-        pytest.skip(f"needs Postgres: {reason}")
-    with engines.postgres() as server:
-        yield server
 
 
 def load_and_evaluate(con) -> None:

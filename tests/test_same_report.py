@@ -12,17 +12,15 @@ from __future__ import annotations
 import json
 import shutil
 
-import dagster as dg
 import pytest
 from click.testing import CliRunner
 
-from assets.resources import CrawlResource, ReportFolderResource, WarehouseResource
 from expectations import incremental
 from expectations.evaluate import check_reports
 from gongkai.cli import main
 from gongkai.extract import extract_report
 from tests.golden import FIXTURES
-from tests.test_pipeline import ALL, query
+from tests.test_pipeline import query, run as run_pipeline
 from warehouse import store
 
 pytestmark = pytest.mark.xdist_group("same_report")
@@ -45,12 +43,7 @@ def run(tmp_path_factory):
         for name in pair["documents"]:
             shutil.copy(HERE / name, folder)
     db = tmp_path_factory.mktemp("warehouse") / "gongkai.duckdb"
-    result = dg.materialize(
-        ALL, instance=dg.DagsterInstance.ephemeral(),
-        resources={"warehouse": WarehouseResource(path=str(db)),
-                   "reports": ReportFolderResource(folders=[str(folder)]),
-                   "crawl": CrawlResource(store_dir=str(db.parent / "store"))},
-        raise_on_error=False)
+    result = run_pipeline(folder, db)
     assert result.success
     return db, result
 
