@@ -14,12 +14,12 @@ every writer commits in transactions retried on a conflict (``db.transaction``,
 ``db.retrying``); a reader sees the last commit and never blocks a writer.
 
 Writers' commits take turns (:func:`writers_turn`: a Postgres advisory lock on the catalogue's
-database, a file lock beside a local catalogue). Measured here with DuckLake 1.5.5: two
-processes committing at once each got "commit ok" and one's rows were not in the lake
-afterwards — after DuckLake's own retry, and after a failed commit (a duplicate
-``ducklake_snapshot`` key) on that connection. So no two commits overlap: the work of a run
-(reading, extracting, evaluating) runs side by side, and each transaction, from ``BEGIN`` (so
-that it reads the last commit) to ``COMMIT``, runs alone.
+database, a file lock beside a local catalogue): measured here with DuckLake 1.5.5, commits
+that overlap fail on the catalogue's own keys (a duplicate ``ducklake_snapshot`` key; two
+writers creating one lake, on ``pg_type``) in ways no "conflict" names, or are retried by
+DuckLake itself against a snapshot gongkai did not read. So the work of a run (reading,
+extracting, evaluating) runs side by side, and each transaction, from ``BEGIN`` (so that it
+reads the last commit) to ``COMMIT``, runs alone.
 """
 
 from __future__ import annotations
