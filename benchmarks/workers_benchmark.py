@@ -1,10 +1,12 @@
 """Extraction with N bounded reader processes against one, on the same documents in the same
 run (``intake.extract_documents(workers=N)``, what ``gongkai run --workers N`` does).
 
-    python benchmarks/workers_benchmark.py [--workers 2] [--rounds 2]
+    python benchmarks/workers_benchmark.py [--workers 2] [--rounds 2] [--documents 48]
 
-Alternates the two settings for ``--rounds`` rounds over the bundled text PDFs and prints the
-median seconds of each and their ratio; writes benchmarks/workers_results.json.
+Alternates the two settings for ``--rounds`` rounds over the bundled text PDFs (the generated
+fixtures and the real one, then the stress set laid out other ways, the first ``--documents``
+of them, all distinct) and prints the median seconds of each and their ratio; writes
+benchmarks/workers_results.json.
 """
 
 from __future__ import annotations
@@ -29,12 +31,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--documents", type=int, default=48, help="how many distinct PDFs")
     args = ap.parse_args(argv)
     from gongkai.extract import intake
 
     documents, _ = intake.list_documents([ROOT / "tests/fixtures/reports",
-                                          ROOT / "tests/fixtures/real"])
-    documents = [d for d in documents if d["path"].endswith(".pdf")]
+                                          ROOT / "tests/fixtures/real",
+                                          ROOT / "tests/fixtures/stress/reports"])
+    distinct = {d["sha256"]: d for d in documents if d["path"].endswith(".pdf")}
+    documents = list(distinct.values())[:args.documents]
     times: dict[int, list[float]] = {1: [], args.workers: []}
     for _ in range(args.rounds):
         for n in (1, args.workers):
