@@ -168,6 +168,7 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     }
     if demo:
         resources["crawl"] = {"config": {"store_dir": str(config.demo_store())}}
+        _set_aside_unreadable(Path(wpath))
     run_config = {
         "resources": resources,
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "WARNING"}}},
@@ -700,6 +701,22 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
         click.echo(f"gongkai check: {unwritten} HTML page(s) could not be written", err=True)
     if unreadable or unwritten:
         sys.exit(1)
+
+
+def _set_aside_unreadable(demo_warehouse: Path) -> None:
+    """The demo's warehouse, when another DuckDB version wrote it (an older gongkai's), is
+    moved aside and made again: the demo is invented and re-crawled in a minute."""
+    from warehouse import db
+
+    if not demo_warehouse.is_file():
+        return
+    try:
+        db.connect(demo_warehouse, read_only=True).close()
+    except db.WarehouseVersionError:
+        aside = demo_warehouse.with_name(demo_warehouse.name + ".other-duckdb-version")
+        os.replace(demo_warehouse, aside)
+        click.echo(f"gongkai: the demo's warehouse was written by another DuckDB version: "
+                   f"moved to {aside}, made again", err=True)
 
 
 def _check_connection():

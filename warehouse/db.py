@@ -30,6 +30,10 @@ LAKE_PREFIX = "ducklake:"
 LAKE_ALIAS = "gongkai_lake"
 
 
+class WarehouseVersionError(RuntimeError):
+    """A warehouse file this DuckDB cannot read (written by another version)."""
+
+
 def connect(path: str | Path, *, read_only: bool = False):
     """Open the warehouse at ``path`` (``:memory:`` works; a ``ducklake:…`` location is a
     lake, :func:`warehouse.lake.connect`), creating the schema if absent. ``read_only=True``
@@ -41,8 +45,24 @@ def connect(path: str | Path, *, read_only: bool = False):
         return lake.connect(path, read_only=read_only)
     if path != ":memory:" and not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(path, read_only=read_only)
+    try:
+        con = duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as exc:
+        if "database file with version number" not in str(exc):
+            raise
+        raise WarehouseVersionError(
+            f"{path} was written by another DuckDB version than this gongkai's "
+            f"({duckdb.__version__}; gongkai before the DuckLake backend used duckdb 2.0.0). "
+            "Its data is intact: carry it over as README.md says under \"Upgrading a "
+            "warehouse\" (EXPORT DATABASE with the old version, then "
+            "`python -m warehouse.migrate EXPORT_FOLDER NEW.duckdb`)") from None
     if not read_only:
+        from warehouse import migrate
+
+        if path != ":memory:" and migrate.has_sequence_ids(con):
+            con.close()  # made before ids came from the data: rewritten once
+            migrate.to_data_ids(Path(path))
+            con = duckdb.connect(path)
         ensure_schema(con)
     return con
 

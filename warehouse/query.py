@@ -50,6 +50,7 @@ def run_query(sql: str, location: str | None = None) -> Result:
     database, and a running pipeline, which writes a staged copy, is never blocked)."""
     import duckdb
 
+    from warehouse.db import WarehouseVersionError
     from warehouse.lake import LakeError
 
     backend = open_backend(location)
@@ -62,7 +63,7 @@ def run_query(sql: str, location: str | None = None) -> Result:
         raise QueryError(f"no warehouse at {backend.location}{why}: run `gongkai run` first")
     try:
         con = backend.connect(read_only=True)
-    except LakeError as exc:
+    except (LakeError, WarehouseVersionError) as exc:
         raise QueryError(str(exc)) from None
     try:
         cursor = con.execute(sql)
