@@ -90,14 +90,18 @@ def _templates_and_years(con, report_ids: list[int] | None) -> dict:
         "WHERE report_id IN (" + (", ".join(str(int(i)) for i in report_ids) or "NULL") + ")"
     given = set(con.execute(f"SELECT DISTINCT template, year FROM reports {where}").fetchall())
     years = {y for (y,) in con.execute("SELECT DISTINCT year FROM reports").fetchall()}
-    return {"given": given, "years": years}
+    (documents,) = con.execute("SELECT count(*) FROM documents").fetchone()
+    return {"given": given, "years": years, "documents": documents}
 
 
 def _may_apply(rule: Rule, reports: dict) -> bool:
     """Whether ``rule`` can have an instance among the reports: one of them is of its
     templates (none read as 2021) and years (none always in), and for a cross-year rule the
-    warehouse holds a report of the year before. A necessary condition only: the rule's query
+    warehouse holds a report of the year before, and for an agreement of documents the
+    warehouse holds two or more. A necessary condition only: the rule's query
     decides (and ``fails`` decides pass and fail)."""
+    if rule.kind == "agreement" and reports["documents"] < 2:
+        return False  # documents compared with each other: one alone has nothing to agree with
     first, last = rule.years
     for template, year in reports["given"]:
         if (template or "2021") not in rule.templates:

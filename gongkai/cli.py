@@ -632,16 +632,15 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
     read at all (missing, not a PDF, encrypted, no text layer); the other files are still
     processed.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from gongkai.rules_ahead import RulesAhead
 
+    # the rules' in-memory warehouse (DuckDB, its schema and reference tables) is made in a
+    # process forked before the files are read, on the other core: check costs little more
+    # than reading them
+    rules = RulesAhead()
     from gongkai.extract import extract_report
     from gongkai.model import UnreadableDocument
 
-    # the rules' in-memory warehouse (DuckDB, its schema and reference tables) is made on the
-    # other core while the files are read: check costs little more than reading them
-    warm_up = ThreadPoolExecutor(1, thread_name_prefix="gongkai-check")
-    rules_ready = warm_up.submit(_check_connection)
-    warm_up.shutdown(wait=False)
     files = _expand_folders(files)
     html_paths = _html_paths(files, html_out) if html_out is not None else []
     unreadable = unwritten = 0
@@ -657,18 +656,11 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
             _unreadable(path, f"extraction failed: {type(e).__name__}: {e}", as_json)
     # checked together: reports of one agency in consecutive years meet the cross-year rules
     order = sorted(reports)
-    from expectations import check_reports
-
-    try:
-        con = rules_ready.result()
-    except Exception:  # made again, in the open, by check_reports
-        con = None
     if order:
-        checked = dict(zip(order, check_reports([reports[i] for i in order], con=con)))
+        checked = dict(zip(order, rules.check_reports([reports[i] for i in order])))
     else:
         checked = {}
-        if con is not None:
-            con.close()
+        rules.close()
     from gongkai.extract.intake import display_name
 
     documents = {f["report_id"]: {"path": display_name(reports[i].document.path),
@@ -717,12 +709,6 @@ def _set_aside_unreadable(demo_warehouse: Path) -> None:
         os.replace(demo_warehouse, aside)
         click.echo(f"gongkai: the demo's warehouse was written by another DuckDB version: "
                    f"moved to {aside}, made again", err=True)
-
-
-def _check_connection():
-    from expectations.evaluate import check_connection
-
-    return check_connection()
 
 
 def _expand_folders(paths: tuple[Path, ...]) -> tuple[Path, ...]:
