@@ -1,0 +1,110 @@
+"""A run through the Celery executor, with the real parts: Redis (Debian's redis-server) on
+127.0.0.1 as broker and result backend, two `dagster-celery worker` processes of one pool
+process each (deploy/celery/celery.yaml), and `gongkai run --reports` with
+GONGKAI_EXECUTOR=celery and one document per extraction step. The run succeeds, every
+document's facts land whole, and the run's event log shows the extraction steps ran in more
+than one worker process. Everything is stopped after, on failure too.
+
+One machine here: a SQLite Dagster instance and a DuckDB file that all processes share, where
+machines would share Postgres (deploy/postgres/dagster.yaml), a lake and GONGKAI_IO_DIR."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from tests import engines
+
+pytestmark = [pytest.mark.xdist_group("celery"),
+              pytest.mark.skipif(engines.missing_redis() is not None,
+                                 reason=engines.missing_redis() or "")]
+
+ROOT = Path(__file__).resolve().parents[1]
+PORTAL_REPORTS = ROOT / "tests" / "fixtures" / "portal" / "reports"
+GONGKAI = str(Path(sys.executable).with_name("gongkai"))
+REPORTS = 4
+
+
+def extraction_steps(home: Path, run_id: str) -> dict[str, set[int]]:
+    """step key -> pids its events came from, for the run's extraction batch steps."""
+    import dagster as dg
+
+    pids: dict[str, set[int]] = defaultdict(set)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for record in instance.all_logs(run_id):
+            event = record.dagster_event
+            if event is None or not (record.step_key or "").startswith(
+                    "extracted_reports.extract_batch["):
+                continue
+            if event.event_type_value in ("STEP_START", "STEP_OUTPUT", "STEP_SUCCESS"):
+                pids[record.step_key].add(event.pid)
+        assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.SUCCESS
+    return pids
+
+
+def test_extraction_steps_of_one_run_spread_over_two_celery_workers(tmp_path):
+    from gongkai.cli import INSTANCE_CONFIG
+    from gongkai.extract import intake
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for pdf in sorted(PORTAL_REPORTS.glob("*.pdf"))[:REPORTS]:
+        shutil.copy(pdf, folder)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(INSTANCE_CONFIG)
+    # the instance's SQLite storage made once, before the workers start: made by two at once,
+    # its schema version is written twice and neither can open it
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.get_runs(limit=1)
+    warehouse = tmp_path / "warehouse.duckdb"
+
+    with engines.redis() as broker:
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")},
+               "DAGSTER_HOME": str(home), "GONGKAI_EXECUTOR": "celery",
+               "GONGKAI_CELERY_BROKER": broker.url, "GONGKAI_CELERY_BACKEND": broker.url,
+               "GONGKAI_BATCH_SIZE": "1", "GONGKAI_IO_DIR": str(tmp_path / "io")}
+        with engines.celery_workers(2, env, ROOT / "deploy" / "celery" / "celery.yaml",
+                                    ROOT) as workers:
+            run = subprocess.run([GONGKAI, "run", "--reports", str(folder), "--warehouse",
+                                  str(warehouse), "--workers", "1"],
+                                 env=env, cwd=ROOT, capture_output=True, text=True,
+                                 timeout=600)
+            assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+            run_id = next(line.split()[1] for line in run.stdout.splitlines()
+                          if line.startswith("Run ") and "succeeded" in line)
+            steps = extraction_steps(home, run_id)
+            worker_of = {pid: w.name for w in workers for pid in w.pids()}
+
+    # one step per document, each run by one process of one of the workers
+    assert len(steps) == REPORTS
+    assert all(len(p) == 1 for p in steps.values()), steps
+    pids = {pid for p in steps.values() for pid in p}
+    assert pids <= set(worker_of), (pids, worker_of)
+    assert len(pids) >= 2 and len({worker_of[p] for p in pids}) == 2, steps
+    # the step says so in the run's log too
+    assert (tmp_path / "io").is_dir() and any((tmp_path / "io").iterdir())
+
+    # every document's facts landed whole: the same as reading them here, in this process
+    import duckdb
+
+    extraction = intake.extract_documents(intake.list_documents([folder])[0], bounded=False)
+    expected = {r.document.sha256: len(r.facts) for r in extraction.reports}
+    assert len(expected) == REPORTS and not extraction.unreadable
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        landed = dict(con.execute(
+            "SELECT d.sha256, count(f.report_id) FROM documents d JOIN reports r USING "
+            "(document_id) LEFT JOIN facts f ON f.report_id = r.report_id GROUP BY d.sha256"
+        ).fetchall())
+    finally:
+        con.close()
+    assert landed == expected
