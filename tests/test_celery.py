@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -31,21 +32,30 @@ GONGKAI = str(Path(sys.executable).with_name("gongkai"))
 REPORTS = 4
 
 
-def extraction_steps(home: Path, run_id: str) -> dict[str, set[int]]:
-    """step key -> pids its events came from, for the run's extraction batch steps."""
+def extraction_steps(home: Path, run_id: str) -> dict[str, dict]:
+    """What the run's event log says of each extraction batch step: the pids its step events
+    came from, the Celery worker that took it (the executor's engine event), and the step's
+    own line naming its process."""
     import dagster as dg
 
-    pids: dict[str, set[int]] = defaultdict(set)
+    steps: dict[str, dict] = defaultdict(lambda: {"pids": set(), "workers": set(),
+                                                  "said": []})
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        for record in instance.all_logs(run_id):
-            event = record.dagster_event
-            if event is None or not (record.step_key or "").startswith(
-                    "extracted_reports.extract_batch["):
-                continue
-            if event.event_type_value in ("STEP_START", "STEP_OUTPUT", "STEP_SUCCESS"):
-                pids[record.step_key].add(event.pid)
         assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.SUCCESS
-    return pids
+        for record in instance.all_logs(run_id):
+            if not (record.step_key or "").startswith("extracted_reports.extract_batch["):
+                continue
+            step, event = steps[record.step_key], record.dagster_event
+            if event is None:
+                if "in process" in (record.user_message or ""):
+                    step["said"].append(record.user_message)
+            elif event.event_type_value in ("STEP_START", "STEP_OUTPUT", "STEP_SUCCESS"):
+                step["pids"].add(event.pid)
+            elif event.event_type_value == "ENGINE_EVENT" and event.engine_event_data:
+                worker = event.engine_event_data.metadata.get("Celery worker")
+                if worker is not None:
+                    step["workers"].add(worker.value)
+    return steps
 
 
 def test_extraction_steps_of_one_run_spread_over_two_celery_workers(tmp_path):
@@ -84,14 +94,19 @@ def test_extraction_steps_of_one_run_spread_over_two_celery_workers(tmp_path):
             steps = extraction_steps(home, run_id)
             worker_of = {pid: w.name for w in workers for pid in w.pids()}
 
-    # one step per document, each run by one process of one of the workers
+    # one step per document, each run by one process of one of the workers, which the run's
+    # log names; the steps in both workers
     assert len(steps) == REPORTS
-    assert all(len(p) == 1 for p in steps.values()), steps
-    pids = {pid for p in steps.values() for pid in p}
-    assert pids <= set(worker_of), (pids, worker_of)
-    assert len(pids) >= 2 and len({worker_of[p] for p in pids}) == 2, steps
-    # the step says so in the run's log too
-    assert (tmp_path / "io").is_dir() and any((tmp_path / "io").iterdir())
+    for key, step in steps.items():
+        assert len(step["pids"]) == 1 and step["pids"] <= set(worker_of), (key, step, worker_of)
+        (pid,) = step["pids"]
+        assert step["workers"] == {f"{worker_of[pid]}@{socket.gethostname()}"}, (key, step)
+        assert any(f"in process {pid} " in line for line in step["said"]), (key, step)
+    per_worker = Counter(worker_of[pid] for step in steps.values() for pid in step["pids"])
+    print(f"extraction steps per worker: {dict(per_worker)}")
+    assert len(per_worker) == 2, per_worker
+    # the values between steps went through the folder every worker is told of
+    assert any((tmp_path / "io").iterdir())
 
     # every document's facts landed whole: the same as reading them here, in this process
     import duckdb
