@@ -32,10 +32,35 @@ GONGKAI = str(Path(sys.executable).with_name("gongkai"))
 REPORTS = 4
 
 
+def prepared_instance(home: Path) -> Path:
+    """A DAGSTER_HOME as `gongkai run` writes it, its SQLite storage made once, before the
+    workers start: made by two at once, its schema version is written twice and neither can
+    open it."""
+    import dagster as dg
+
+    from gongkai.cli import INSTANCE_CONFIG
+
+    home.mkdir()
+    (home / "dagster.yaml").write_text(INSTANCE_CONFIG)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.get_runs(limit=1)
+    return home
+
+
+def celery_env(home: Path, broker: str, io_dir: Path, batch_size: int) -> dict[str, str]:
+    """The environment of the run and of its workers: the same instance, broker, batch size
+    and folder for the values between steps (no other GONGKAI_* of the caller's)."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")},
+            "DAGSTER_HOME": str(home), "GONGKAI_EXECUTOR": "celery",
+            "GONGKAI_CELERY_BROKER": broker, "GONGKAI_CELERY_BACKEND": broker,
+            "GONGKAI_BATCH_SIZE": str(batch_size), "GONGKAI_IO_DIR": str(io_dir)}
+
+
 def extraction_steps(home: Path, run_id: str) -> dict[str, dict]:
     """What the run's event log says of each extraction batch step: the pids its step events
-    came from, the Celery worker that took it (the executor's engine event), and the step's
-    own line naming its process."""
+    came from, the Celery worker that took it (the executor's engine event), the step's own
+    line naming its process, and when it started and succeeded (``step_start``,
+    ``step_success``, seconds since the epoch)."""
     import dagster as dg
 
     steps: dict[str, dict] = defaultdict(lambda: {"pids": set(), "workers": set(),
@@ -51,6 +76,8 @@ def extraction_steps(home: Path, run_id: str) -> dict[str, dict]:
                     step["said"].append(record.user_message)
             elif event.event_type_value in ("STEP_START", "STEP_OUTPUT", "STEP_SUCCESS"):
                 step["pids"].add(event.pid)
+                if event.event_type_value != "STEP_OUTPUT":
+                    step[event.event_type_value.lower()] = record.timestamp
             elif event.event_type_value == "ENGINE_EVENT" and event.engine_event_data:
                 worker = event.engine_event_data.metadata.get("Celery worker")
                 if worker is not None:
@@ -58,30 +85,24 @@ def extraction_steps(home: Path, run_id: str) -> dict[str, dict]:
     return steps
 
 
+def run_id_of(stdout: str) -> str:
+    """The run id `gongkai run` prints: 'Run ID of check_reports_job succeeded.'"""
+    return next(line.split()[1] for line in stdout.splitlines()
+                if line.startswith("Run ") and "succeeded" in line)
+
+
 def test_extraction_steps_of_one_run_spread_over_two_celery_workers(tmp_path):
-    from gongkai.cli import INSTANCE_CONFIG
     from gongkai.extract import intake
 
     folder = tmp_path / "reports"
     folder.mkdir()
     for pdf in sorted(PORTAL_REPORTS.glob("*.pdf"))[:REPORTS]:
         shutil.copy(pdf, folder)
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text(INSTANCE_CONFIG)
-    # the instance's SQLite storage made once, before the workers start: made by two at once,
-    # its schema version is written twice and neither can open it
-    import dagster as dg
-
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        instance.get_runs(limit=1)
+    home = prepared_instance(tmp_path / "dagster_home")
     warehouse = tmp_path / "warehouse.duckdb"
 
     with engines.redis() as broker:
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")},
-               "DAGSTER_HOME": str(home), "GONGKAI_EXECUTOR": "celery",
-               "GONGKAI_CELERY_BROKER": broker.url, "GONGKAI_CELERY_BACKEND": broker.url,
-               "GONGKAI_BATCH_SIZE": "1", "GONGKAI_IO_DIR": str(tmp_path / "io")}
+        env = celery_env(home, broker.url, tmp_path / "io", batch_size=1)
         with engines.celery_workers(2, env, ROOT / "deploy" / "celery" / "celery.yaml",
                                     ROOT) as workers:
             run = subprocess.run([GONGKAI, "run", "--reports", str(folder), "--warehouse",
@@ -89,8 +110,7 @@ def test_extraction_steps_of_one_run_spread_over_two_celery_workers(tmp_path):
                                  env=env, cwd=ROOT, capture_output=True, text=True,
                                  timeout=600)
             assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-            run_id = next(line.split()[1] for line in run.stdout.splitlines()
-                          if line.startswith("Run ") and "succeeded" in line)
+            run_id = run_id_of(run.stdout)
             steps = extraction_steps(home, run_id)
             worker_of = {pid: w.name for w in workers for pid in w.pids()}
 
