@@ -10,7 +10,8 @@
 - ``CrawlResource``: the crawl's content-addressed store (``$GONGKAI_STORE``), a running demo
   portal's URL, the delay between requests.
 - ``RunScopedIOManager`` (``io_manager``): the values assets hand on (the documents, the
-  extracted reports), pickled per run.
+  extracted reports), pickled per run, in ``$GONGKAI_IO_DIR`` when set: a folder every worker
+  sees when steps run on several machines.
 """
 
 from __future__ import annotations
@@ -58,8 +59,12 @@ class ReportFolderResource(dg.ConfigurableResource):
     # read again every document that failed before, whatever reader version failed on it
     # (`gongkai run --retry-failed`); otherwise only those failed under another version are
     retry_failed: bool = False
-    # how many bounded reader processes extract at once (`gongkai run --workers N`)
+    # how many bounded reader processes extract at once (`gongkai run --workers N`), per
+    # extraction step
     workers: int = 1
+    # documents read per extraction step (0: all in one step); each step can run in another
+    # process or on another machine (`$GONGKAI_BATCH_SIZE`, pipelines/executors.py)
+    batch_size: int = 0
 
     def resolved(self) -> list[Path]:
         return [config.resolve_folder(f) for f in self.folders]
@@ -144,8 +149,10 @@ class _RunScopedPickles(dg.UPathIOManager):
 
 
 class RunScopedIOManager(dg.ConfigurableIOManagerFactory):
-    """Where assets' values go between steps: pickles in ``base_dir`` (default the instance's
-    ``storage/``), one folder per run. Dagster's default keeps an asset at one path
+    """Where assets' values go between steps: pickles in ``base_dir`` (``$GONGKAI_IO_DIR``,
+    default the instance's ``storage/``), one folder per run. When steps run on several
+    machines (Celery workers, Kubernetes pods) it must be a folder they all see (NFS, a
+    shared volume): a step reads what another machine's step wrote. Dagster's default keeps an asset at one path
     (``<base>/<asset key>``), so two runs at once on one instance — two ``gongkai run``, the
     writers of one lake, Celery workers — overwrite each other's values: measured here, one
     run loaded the other's extracted reports and the lake held one run's reports twice over
@@ -189,7 +196,8 @@ def make_resources() -> dict[str, dg.ConfigurableResource]:
     """The resources of the code location, with defaults from the environment."""
     return {
         "warehouse": WarehouseResource(path=None),
-        "reports": ReportFolderResource(folders=config.report_folders()),
+        "reports": ReportFolderResource(folders=config.report_folders(),
+                                        batch_size=config.extract_batch_size()),
         "crawl": CrawlResource(),
-        "io_manager": RunScopedIOManager(),
+        "io_manager": RunScopedIOManager(base_dir=config.io_dir()),
     }

@@ -357,7 +357,10 @@ def _step_seconds(home: Path, run_id: str) -> dict[str, float]:
         out: dict[str, float] = {}
         for s in instance.get_run_step_stats(run_id):
             if s.start_time is not None and s.end_time is not None:
-                out[STAGES.get(s.step_key, s.step_key)] = s.end_time - s.start_time
+                # extraction is several steps (extracted_reports.extract_batch[batch_0000] …):
+                # its stage is their sum
+                stage = STAGES.get(s.step_key.split(".")[0], s.step_key)
+                out[stage] = out.get(stage, 0.0) + s.end_time - s.start_time
         records = instance.all_logs(run_id)
         start = end = None
         marks = {}

@@ -164,8 +164,13 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
         "warehouse": {"config": {"path": wpath}},
         "reports": {"config": {"folders": [str(f) for f in folders], "recursive": recursive,
                                "retry_failed": retry_failed,
-                               "workers": workers or os.cpu_count() or 1}},
+                               "workers": workers or os.cpu_count() or 1,
+                               # in the run's config, not left to each worker's environment:
+                               # the step that cuts the batches may run on another machine
+                               "batch_size": config.extract_batch_size()}},
     }
+    if config.io_dir():
+        resources["io_manager"] = {"config": {"base_dir": config.io_dir()}}
     if demo:
         resources["crawl"] = {"config": {"store_dir": str(config.demo_store())}}
         _set_aside_unreadable(Path(wpath))

@@ -18,6 +18,11 @@ here, when asked, never at import (a test or the CLI may set it first).
 | ``GONGKAI_DOCUMENT_SECONDS`` | time one document may take to read | 300 |
 | ``GONGKAI_LIBRARY_LOG`` | where the libraries' warnings go (set by ``gongkai run``) | the terminal |
 | ``GONGKAI_DEMO_WAREHOUSE`` | the demo's own warehouse (its store beside it) | ``warehouse/demo.duckdb`` |
+| ``GONGKAI_EXECUTOR`` | where a run's steps run: ``in_process``, ``celery`` (workers), ``k8s`` (a pod per step) | ``in_process`` |
+| ``GONGKAI_CELERY_BROKER`` | the Celery broker of the ``celery`` executor | ``redis://127.0.0.1:6379/0`` |
+| ``GONGKAI_CELERY_BACKEND`` | the Celery result backend | the broker |
+| ``GONGKAI_BATCH_SIZE`` | documents to read per extraction step (0: all in one step) | 0 in process, 8 otherwise |
+| ``GONGKAI_IO_DIR`` | where steps hand values on (a folder every worker sees) | the instance's ``storage/`` |
 | ``DAGSTER_HOME`` | the Dagster instance of ``gongkai run`` / ``gongkai ui`` | ``.dagster_home`` |
 """
 
@@ -152,3 +157,43 @@ def crawl_allowed_hosts() -> frozenset[str] | None:
     if not env:
         return None
     return frozenset(h.strip().lower() for h in env.split(",") if h.strip())
+
+
+EXECUTORS = ("in_process", "celery", "k8s")
+DEFAULT_CELERY_BROKER = "redis://127.0.0.1:6379/0"
+# documents per extraction step when steps go to other processes: enough to pay a step's start
+# (a worker loads the code location, starts its readers), few enough to spread a run
+DEFAULT_DISTRIBUTED_BATCH_SIZE = 8
+
+
+def executor_name() -> str:
+    """``$GONGKAI_EXECUTOR`` (``in_process`` when unset); another value is an error naming the
+    known ones."""
+    name = (_env("GONGKAI_EXECUTOR") or "in_process").strip().lower().replace("-", "_")
+    if name not in EXECUTORS:
+        raise ValueError(f"GONGKAI_EXECUTOR={name!r}: not one of {', '.join(EXECUTORS)}")
+    return name
+
+
+def celery_broker() -> str:
+    return _env("GONGKAI_CELERY_BROKER") or DEFAULT_CELERY_BROKER
+
+
+def celery_backend() -> str:
+    return _env("GONGKAI_CELERY_BACKEND") or celery_broker()
+
+
+def extract_batch_size() -> int:
+    """Documents read per extraction step: ``$GONGKAI_BATCH_SIZE``, else all in one step when
+    steps run in one process, and a few per step when they go to workers."""
+    value = _env("GONGKAI_BATCH_SIZE")
+    if value is not None:
+        return max(0, int(value))
+    return 0 if executor_name() == "in_process" else DEFAULT_DISTRIBUTED_BATCH_SIZE
+
+
+def io_dir() -> str | None:
+    """``$GONGKAI_IO_DIR``: the folder where a run's steps leave the values the next ones read
+    (None: the Dagster instance's ``storage/``). Workers on other machines must all see it."""
+    value = _env("GONGKAI_IO_DIR")
+    return str(_path(value)) if value else None

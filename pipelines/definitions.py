@@ -1,7 +1,8 @@
 """The gongkai code location. Assembles only: assets, checks and resources are defined in
 ``assets/``, jobs, schedules and sensors beside this file.
 
-Steps run in one process (``in_process_executor``): DuckDB allows one writer process.
+Steps run where ``$GONGKAI_EXECUTOR`` says (``pipelines/executors.py``): in the run's own
+process by default (DuckDB allows one writer process), on Celery workers or as Kubernetes Jobs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import dagster as dg
 from assets import documents, findings, warehouse
 from assets.crawl import CRAWL_ASSETS
 from assets.resources import make_resources
+from pipelines.executors import executor
 from pipelines.jobs import JOBS
 from pipelines.schedules import SCHEDULES
 from pipelines.sensors import SENSORS
@@ -24,5 +26,5 @@ defs = dg.Definitions(
     schedules=SCHEDULES,
     sensors=SENSORS,
     resources=make_resources(),
-    executor=dg.in_process_executor,
+    executor=executor(),
 )

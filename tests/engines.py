@@ -167,3 +167,87 @@ def redis() -> Iterator[Redis]:
             process.kill()
             process.wait()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class CeleryWorker:
+    """A `dagster-celery worker` started for a test: its own process group (the
+    `dagster-celery` launcher, the `celery` worker it runs, that worker's pool process)."""
+
+    name: str
+    process: subprocess.Popen
+    log: Path
+
+    def pids(self) -> set[int]:
+        """The worker's processes: the launcher and everything it started."""
+        return {self.process.pid} | _descendants(self.process.pid)
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat_file in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            text = Path(stat_file).read_text()
+        except OSError:
+            continue  # gone meanwhile
+        # pid (comm) state ppid …; comm may hold spaces and parentheses
+        ppid = int(text[text.rindex(")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(text.split(" ", 1)[0]))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+@contextmanager
+def celery_workers(count: int, env: dict[str, str], config_yaml: Path, cwd: Path,
+                   seconds: float = 120) -> Iterator[list[CeleryWorker]]:
+    """``count`` workers (``dagster-celery worker start -A dagster_celery.app -y
+    config_yaml``, one step at a time each, in the worker's own process: Celery's ``solo``
+    pool, as deploy/celery/start-worker.sh starts them) with ``env`` (the broker,
+    DAGSTER_HOME, the warehouse), ready when the block starts; each process group stopped
+    after (TERM, then KILL), also when the block fails."""
+    import signal
+    import sys
+
+    folder = Path(tempfile.mkdtemp(prefix="gongkai-celery-"))
+    launcher = str(Path(sys.executable).with_name("dagster-celery"))
+    # the launcher runs `celery` from PATH: this interpreter's
+    env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
+    workers: list[CeleryWorker] = []
+    try:
+        for i in range(count):
+            name = f"gongkai-test-{i + 1}-{os.getpid()}"
+            log = folder / f"{name}.log"
+            process = subprocess.Popen(
+                [launcher, "worker", "start", "-A", "dagster_celery.app", "-y",
+                 str(config_yaml), "--name", name, "--", "--pool", "solo"],
+                env=env, cwd=cwd, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+                start_new_session=True)
+            workers.append(CeleryWorker(name, process, log))
+        deadline = time.monotonic() + seconds
+        for worker in workers:
+            while b" ready." not in worker.log.read_bytes():
+                if worker.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"celery worker {worker.name} did not start:\n"
+                                       + worker.log.read_text(errors="replace")[-3000:])
+                time.sleep(0.2)
+        yield workers
+    finally:
+        for worker in workers:
+            if worker.process.poll() is None:
+                os.killpg(worker.process.pid, signal.SIGTERM)  # the group this block made
+        for worker in workers:
+            try:
+                worker.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.process.pid, signal.SIGKILL)
+                worker.process.wait()
+            try:  # the pool processes too, if the worker left any
+                os.killpg(worker.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(folder, ignore_errors=True)

@@ -128,10 +128,13 @@ class BoundedReader:
             from gongkai import config
 
             log = config.library_log()
-            self._process = self._ctx.Process(
+            process = self._ctx.Process(
                 target=_serve, args=(child, self.limits.memory_bytes, str(log) if log else None),
                 daemon=True, name="gongkai-reader")
-            self._process.start()
+            # kept only once started: a start that fails (in a daemonic process, e.g. a
+            # Celery prefork child) must show its own error, not a later one of close()
+            process.start()
+            self._process = process
         finally:
             for k, v in saved.items():
                 if v is None:
