@@ -11,13 +11,16 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 import warehouse
 
+from gongkai.extract import tesseract
+from gongkai.extract.bounded import BoundedReader, Limits
 from gongkai.extract.intake import read_document
-from gongkai.extract.scan import black_ink, rotate, skew_angle
+from gongkai.extract.scan import TESSERACT_NUMBERS, black_ink, rotate, skew_angle
 from tests.golden import GOLDEN, fact_key, load
 
 SCANS = Path(__file__).parent / "fixtures" / "scans"
@@ -89,3 +92,31 @@ def test_skew_is_measured_from_the_page():
         page[y:y + 3, 50:550] = 0
     turned = rotate(page, 1.2)
     assert abs(skew_angle(turned) + 1.2) <= 0.1
+
+
+def _line_of_print(text: str) -> np.ndarray:
+    crop = np.full((60, 40 + 24 * len(text)), 255, np.uint8)
+    cv2.putText(crop, text, (20, 42), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 0, 2, cv2.LINE_AA)
+    return crop
+
+
+def test_tesseract_in_process_reads_as_the_command_does(monkeypatch):
+    crops = [_line_of_print(t) for t in ("1024", "-3", "76,5")]
+    assert tesseract.library() is not None, tesseract.way()  # libtesseract5 is installed
+    in_process = tesseract.read_lines(crops, TESSERACT_NUMBERS)
+    monkeypatch.setenv("GONGKAI_TESSERACT", "command")
+    assert tesseract.way().startswith("the tesseract command")
+    assert tesseract.read_lines(crops, TESSERACT_NUMBERS) == in_process
+    assert [text for text, _conf in in_process] == ["1024", "-3", "76,5"]
+
+
+def test_scan_is_read_in_a_bounded_worker():
+    """The worker's address space is limited (1 GiB by default): the page images, both
+    engines' models and libtesseract in it fit."""
+    scan = next(s for s in MADE if s["name"] == "scan-t21-guannan-county-2022")
+    golden = load(GOLDEN / f"{scan['source']}.json")
+    with BoundedReader(Limits()) as reader:
+        report = reader.read(str(SCANS / f"{scan['name']}.pdf"))
+    facts = {(f.table, f.row, f.column): f for f in report.facts}
+    assert sum(_right(facts.get(fact_key(g)), g) for g in golden["facts"]) \
+        >= ACCURACY * len(golden["facts"])

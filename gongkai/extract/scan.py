@@ -30,10 +30,7 @@ both engines' readings and confidences.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +38,7 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 
+from gongkai.extract import tesseract
 from gongkai.extract.assemble import report_from_grids
 from gongkai.extract.grid import Grid, Region, merged_cells
 from gongkai.extract.intake import sha256_of
@@ -54,6 +52,9 @@ MIN_DPI, MAX_DPI = 200, 300
 # confidences below these are doubtful: RapidOCR's score (0..1), Tesseract's word conf (0..100)
 RAPID_DOUBT = 0.90
 TESSERACT_DOUBT = 40.0  # a lone mark or digit that both engines read alike scores 40-60
+# the paper's background is estimated at 1/BACKGROUND_SCALE of the page's resolution, as the
+# median over BACKGROUND_MEDIAN pixels there (about 30 px of the page)
+BACKGROUND_SCALE, BACKGROUND_MEDIAN = 4, 7
 # the least height (inches) of a cell's line of text given to the engines: a 10.5 pt line
 LINE_HEIGHT = 0.15
 # white added around a cell's crop for Tesseract (pixels)
@@ -61,6 +62,9 @@ TESSERACT_MARGIN = 16
 # a pixel this red (chroma Cr; 128 is grey, a seal about 200) and at least this light in
 # grey is red ink on paper: black print under a seal stays darker
 SEAL_CR, SEAL_GREY = 136, 125
+# how Tesseract reads a number, a dash or a slash, and another value ("无", "12.6 万元")
+TESSERACT_NUMBERS = tesseract.Settings("eng", whitelist="0123456789,.+-/—")
+TESSERACT_WORDS = tesseract.Settings("chi_sim+eng")
 # how the two readings are named in problems (tables.py's cell.methods_disagree)
 READINGS = ("RapidOCR", "Tesseract")
 
@@ -137,7 +141,7 @@ class PageTiming:
     prepare: float = 0.0  # render, seal, flatten, deskew
     grid: float = 0.0  # rulings and regions
     rapidocr: float = 0.0
-    tesseract: float = 0.0  # the tesseract processes' CPU time
+    tesseract: float = 0.0  # libtesseract's CPU time, or the tesseract processes'
 
     @property
     def total(self) -> float:
@@ -148,7 +152,8 @@ TIMINGS: list[PageTiming] = []  # of the last document read
 
 
 class _Clock:
-    """CPU time of this process plus that of its finished children (Tesseract)."""
+    """CPU time of this process plus that of its finished children (the tesseract command,
+    where libtesseract is not loaded)."""
 
     def __init__(self):
         import resource
@@ -266,12 +271,25 @@ def black_ink(rgb: np.ndarray, bgr: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 def flatten(grey: np.ndarray) -> np.ndarray:
-    """The background (paper, shading) divided out and the contrast stretched: paper 255."""
-    background = cv2.medianBlur(cv2.dilate(grey, np.ones((7, 7), np.uint8)), 31)
+    """The background (paper, shading) divided out and the contrast stretched: paper 255.
+
+    The background is the paper around the ink: the page dilated (a 7 px maximum takes the
+    strokes out) and its median over about 30 px (what is left of dense print). It varies
+    slowly, so the median is taken at a quarter of the resolution and scaled back up: at full
+    resolution it was a third of a page's preparation. The stretch is a look-up table over the
+    grey levels (no float image of the page: at 300 dpi that was 66 MiB of a worker's 1 GiB)."""
+    height, width = grey.shape
+    dilated = cv2.dilate(grey, np.ones((7, 7), np.uint8))
+    small = cv2.resize(dilated, (max(1, width // BACKGROUND_SCALE), max(1, height // BACKGROUND_SCALE)),
+                       interpolation=cv2.INTER_AREA)
+    background = cv2.resize(cv2.medianBlur(small, BACKGROUND_MEDIAN), (width, height),
+                            interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(grey, background, scale=255)
-    low = np.percentile(flat, 0.5)
-    out = (flat.astype(np.float32) - low) * (255.0 / max(1.0, 250 - low))
-    return out.clip(0, 255).astype(np.uint8)
+    # the 0.5th percentile of the grey levels: where print is black
+    counts = np.cumsum(cv2.calcHist([flat], [0], None, [256], [0, 256]).ravel())
+    low = float(np.searchsorted(counts, 0.005 * flat.size))
+    levels = (np.arange(256, dtype=np.float32) - low) * (255.0 / max(1.0, 250 - low))
+    return cv2.LUT(flat, levels.clip(0, 255).astype(np.uint8))
 
 
 def binarize(grey: np.ndarray) -> np.ndarray:
@@ -570,24 +588,21 @@ def _rapid_lines(lines: list[np.ndarray]) -> OcrReading:
 
 
 def tesseract_cells(cells: list[tuple[list[np.ndarray], bool]]) -> list[OcrReading]:
-    """Tesseract's reading of each cell (its text lines), in one process per kind of cell: a
+    """Tesseract's reading of each cell (its text lines), one engine per kind of cell: a
     cell RapidOCR read as a number, a dash or a slash with a whitelist of digits and those
     marks (so "0", "—" and blank stay apart), another value cell ("无", "12.6 万元") with
-    chi_sim + eng."""
+    chi_sim + eng. In this process by libtesseract, or by the command (``tesseract.way()``)."""
     out: list[OcrReading | None] = [None] * len(cells)
     for numeric in (True, False):
         chosen = [i for i, (_lines, is_number) in enumerate(cells) if is_number == numeric]
         if not chosen:
             continue
-        if numeric:
-            options = ["-l", "eng", "--psm", "7", "-c", "tessedit_char_whitelist=0123456789,.+-/—"]
-        else:
-            options = ["-l", "chi_sim+eng", "--psm", "7"]
+        settings = TESSERACT_NUMBERS if numeric else TESSERACT_WORDS
         # Tesseract drops a lone narrow glyph ("1") near the image's edge: a wide margin
         images = [(i, k, cv2.copyMakeBorder(crop, *(TESSERACT_MARGIN,) * 4,
                                             cv2.BORDER_CONSTANT, value=255))
                   for i in chosen for k, crop in enumerate(cells[i][0])]
-        words = _tesseract_batch([crop for _i, _k, crop in images], options)
+        words = tesseract.read_lines([crop for _i, _k, crop in images], settings)
         texts: dict[int, list[str]] = {}
         confs: dict[int, float] = {}
         for (i, k, _crop), (text, conf) in zip(images, words):
@@ -596,43 +611,6 @@ def tesseract_cells(cells: list[tuple[list[np.ndarray], bool]]) -> list[OcrReadi
         for i in chosen:
             out[i] = OcrReading("\n".join(texts.get(i, [])).strip(), confs.get(i, 0.0))
     return out  # type: ignore[return-value]
-
-
-def _tesseract_batch(crops: list[np.ndarray], options: list[str]) -> list[tuple[str, float]]:
-    """One Tesseract run over many images (a list file): each image's text and its lowest
-    word confidence."""
-    with tempfile.TemporaryDirectory(prefix="gongkai-ocr-") as tmp:
-        names = []
-        for n, crop in enumerate(crops):
-            name = os.path.join(tmp, f"{n:05d}.png")
-            cv2.imwrite(name, crop)
-            names.append(name)
-        listing = os.path.join(tmp, "images.txt")
-        Path(listing).write_text("\n".join(names) + "\n")
-        base = os.path.join(tmp, "out")
-        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-        proc = subprocess.run(["tesseract", listing, base, *options, "tsv"], env=env,
-                              capture_output=True, text=True, timeout=600)
-        if proc.returncode != 0:
-            raise RuntimeError(f"tesseract failed: {proc.stderr.strip()[-300:]}")
-        words: dict[int, list[tuple[int, int, str, float]]] = {}
-        for line in Path(base + ".tsv").read_text(encoding="utf-8").splitlines()[1:]:
-            parts = line.split("\t")
-            if len(parts) < 12 or parts[0] != "5" or not parts[11].strip():
-                continue
-            words.setdefault(int(parts[1]), []).append(
-                (int(parts[4]), int(parts[6]), parts[11], float(parts[10])))
-    out = []
-    for n in range(1, len(crops) + 1):
-        found = sorted(words.get(n, []))
-        if not found:
-            out.append(("", 0.0))
-            continue
-        text = " ".join(w[2] for w in found)
-        # Tesseract puts spaces between Chinese characters: only digits keep theirs
-        text = re.sub(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])", "", text)
-        out.append((text, min(w[3] for w in found)))
-    return out
 
 
 def _normalise(text: str) -> str:
