@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from expectations import check_report
 from gongkai.extract.intake import read_document
 from gongkai.extract.pictures import MAX_PICTURES
+from gongkai.report_html import render_html
 from tests.golden import fact_key, load
 
 MIXED = Path(__file__).parent / "fixtures" / "mixed"
@@ -35,7 +37,7 @@ def _number(x):
 
 
 @pytest.mark.parametrize("made", MADE, ids=[m["name"] for m in MADE])
-def test_tables_pasted_as_pictures_are_read_cell_by_cell(made):
+def test_tables_pasted_as_pictures_are_read_cell_by_cell(made, tmp_path):
     golden = load(PORTAL_GOLDEN / f"{made['source']}.json")
     path = MIXED / f"{made['name']}.{made['kind']}"
     report = read_document(path)
@@ -76,6 +78,13 @@ def test_tables_pasted_as_pictures_are_read_cell_by_cell(made):
         sources = {f.locator["src"] for f in report.facts}
         assert any(s.startswith("data:image/jpeg") for s in sources)
         assert any(s.startswith(f"{made['name']}_files/") for s in sources)
+
+    # the auditor's page: a failing cell in a picture is named with its picture and box
+    findings = check_report(report)
+    page = render_html(report, findings, tmp_path / "page.html").read_text("utf-8")
+    if made["kind"] != "pdf" and any(f["status"] == "fail" for f in findings):
+        assert "Cells read by OCR in the document&#x27;s pictures" in page or \
+            "Cells read by OCR in the document's pictures" in page
 
 
 # --- hostile pictures ------------------------------------------------------------------------
