@@ -104,7 +104,7 @@ def report_from_cell_tables(document: Document, texts: list[str], tables: list, 
     ``tables`` may hold, in document order among them, pictures whose tables OCR read
     (``gongkai.extract.pictures.Picture``): their grids are in the picture's points, their
     facts keep that box and in the locator the picture and both engines' readings."""
-    grids, heights, pictures = [], [], {}
+    grids, heights, pictures = [], [], []
     for i, table in enumerate(tables, 1):
         if isinstance(table, CellTable):
             grids.append(grid_of(table, i))
@@ -113,7 +113,7 @@ def report_from_cell_tables(document: Document, texts: list[str], tables: list, 
             table.move_to_page(i)
             grids += table.grids
             heights.append(table.tables.page_height)
-            pictures[i] = [table]
+            pictures.append(table)
     report = report_from_grids(document, texts, grids, heights, agency=agency,
                                year=year, where_title=where_title)
     if pictures:

@@ -11,7 +11,7 @@ from pathlib import Path
 from gongkai.extract.assemble import report_from_grids
 from gongkai.extract.document import open_pdf
 from gongkai.extract.grid import read_grids
-from gongkai.extract.pictures import add_proof, by_page, pdf_pictures
+from gongkai.extract.pictures import add_proof, pdf_pictures
 from gongkai.extract.tables import table_pages
 from gongkai.model import Problem, Report, UnreadableDocument
 
@@ -49,7 +49,7 @@ def read_pdf(path: str | Path) -> Report:
         page_texts[picture.grids[0].page - 1] += "\n" + picture.tables.text
     grids.sort(key=lambda g: (g.page, -g.top))
     report = report_from_grids(opened.document, page_texts, grids, opened.page_heights)
-    add_proof(report, by_page(pictures))
+    add_proof(report, pictures)
     report.problems[:0] = problems
     # a page the layout reader could not lay out: said, page by page (what it held is named
     # missing by the tables' own problems)

@@ -213,32 +213,15 @@ def pdf_pictures(pdf, problems: list[Problem]) -> list[Picture]:
 
 # --- proof -----------------------------------------------------------------------------------
 
-def add_proof(report: Report, pictures: dict[int, list[Picture]]) -> None:
+def add_proof(report: Report, pictures: list[Picture]) -> None:
     """Each fact read from a picture keeps both engines' readings (and, in an HTML or Word
-    document, which picture) in its locator; a doubtful reading is a ``cell.ocr_doubtful``
-    problem naming both readings and the picture. ``pictures``: by the page their grids are
-    on."""
-    for fact in report.facts:
-        for picture in pictures.get(fact.page, ()):
-            reading = picture.tables.readings.get((fact.page, fact.bbox))
-            if reading is None:
-                continue
-            fact.locator = {**picture.locator, **reading.locator()}
-            if reading.doubtful():
-                second = (f"Tesseract read {reading.tesseract.text!r} "
-                          f"(confidence {reading.tesseract.confidence:.0f})"
-                          if reading.tesseract is not None else "Tesseract did not read it")
-                report.problems.append(Problem(
-                    "cell.ocr_doubtful",
-                    f"{fact.table}.{fact.row}.{fact.column} on {picture.where}: RapidOCR read "
-                    f"{reading.rapid.text!r} (confidence {reading.rapid.confidence:.2f}), "
-                    f"{second}", table=fact.table, row=fact.row, column=fact.column,
-                    page=fact.page))
-            break
+    document, which picture: number and src) in its locator; a doubtful reading is a
+    ``cell.ocr_doubtful`` problem naming both readings and the picture (a PDF's: its page)."""
+    from gongkai.extract.scan import _add_proof
 
-
-def by_page(pictures: list[Picture]) -> dict[int, list[Picture]]:
-    out: dict[int, list[Picture]] = {}
+    readings, places = {}, {}
     for picture in pictures:
-        out.setdefault(picture.grids[0].page, []).append(picture)
-    return out
+        readings.update(picture.tables.readings)
+        if picture.locator:
+            places[picture.grids[0].page] = (picture.where, picture.locator)
+    _add_proof(report, readings, places)

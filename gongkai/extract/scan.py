@@ -700,20 +700,24 @@ def _text_lines(ink: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
 
 # --- proof -----------------------------------------------------------------------------------
 
-def _add_proof(report: Report, readings: dict[tuple[int, tuple], CellReading]) -> None:
-    """Both engines' readings in each fact's locator; a doubtful reading a problem naming both."""
+def _add_proof(report: Report, readings: dict[tuple[int, tuple], CellReading],
+               places: dict[int, tuple[str, dict]] | None = None) -> None:
+    """Both engines' readings in each fact's locator; a doubtful reading a problem naming both.
+    ``places``: by page, how problems name it and what the locator adds there (a picture of an
+    HTML or Word document: "picture 2 (…)", its number and src); by default "page N"."""
     for fact in report.facts:
         reading = readings.get((fact.page, fact.bbox))
         if reading is None:
             continue
-        fact.locator = reading.locator()
+        where, extra = (places or {}).get(fact.page, (f"page {fact.page}", {}))
+        fact.locator = {**extra, **reading.locator()}
         if reading.doubtful():
             second = (f"Tesseract read {reading.tesseract.text!r} "
                       f"(confidence {reading.tesseract.confidence:.0f})"
                       if reading.tesseract is not None else "Tesseract did not read it")
             report.problems.append(Problem(
                 "cell.ocr_doubtful",
-                f"{fact.table}.{fact.row}.{fact.column} on page {fact.page}: RapidOCR read "
+                f"{fact.table}.{fact.row}.{fact.column} on {where}: RapidOCR read "
                 f"{reading.rapid.text!r} (confidence {reading.rapid.confidence:.2f}), {second}",
                 table=fact.table, row=fact.row, column=fact.column, page=fact.page))
 
