@@ -152,3 +152,45 @@ def test_a_word_picture_that_cannot_be_decoded_is_named(tmp_path):
     unreadable = [p for p in report.problems if p.code == "word.image_unreadable"]
     assert len(unreadable) == 1 and "picture 1" in unreadable[0].message \
         and "/word/media/image1.png" in unreadable[0].message
+
+
+def test_a_picture_of_too_many_pixels_is_not_decoded(tmp_path):
+    import struct
+    import zlib
+
+    png = bytearray(_png(600, 200))  # its IHDR then says 8000 x 8000 pixels
+    png[16:24] = struct.pack(">II", 8000, 8000)
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))
+    page = _page(tmp_path, "<p><img src='data:image/png;base64,"
+                 f"{base64.b64encode(bytes(png)).decode('ascii')}'></p>")
+    report = read_document(page)
+    unreadable = [p.message for p in report.problems if p.code == "html.image_unreadable"]
+    assert len(unreadable) == 1 and "8000x8000 pixels" in unreadable[0]
+
+
+def test_a_text_pdf_of_many_pictures_reads_only_the_first_ones(tmp_path):
+    import pypdfium2 as pdfium
+
+    source = Path(__file__).parent / "fixtures" / "portal" / "reports" / "demo-county-2019.pdf"
+    pdf = pdfium.PdfDocument(str(source))
+    page = pdf[len(pdf) - 1]
+    blank = tmp_path / "blank.png"
+    blank.write_bytes(_png(700, 200))
+    from PIL import Image
+
+    bitmap = pdfium.PdfBitmap.from_pil(Image.open(blank).convert("RGB"))
+    for _ in range(MAX_PICTURES + 2):  # blank pictures 3.5 x 1 in: read, and no table in them
+        image = pdfium.PdfImage.new(pdf)
+        image.set_bitmap(bitmap)
+        image.set_matrix(pdfium.PdfMatrix().scale(252, 72).translate(72, 72))
+        page.insert_obj(image)
+    page.gen_content()
+    path = tmp_path / "many-pictures.pdf"
+    pdf.save(str(path))
+    pdf.close()
+
+    report = read_document(path)
+    golden = load(PORTAL_GOLDEN / "demo-county-2019.json")
+    assert len(report.facts) == len(golden["facts"])  # the text tables as before
+    capped = [p for p in report.problems if p.code == "pdf.too_many_images"]
+    assert len(capped) == 1 and "2 were not" in capped[0].message

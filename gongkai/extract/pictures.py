@@ -95,6 +95,8 @@ def decode(data: bytes) -> tuple[np.ndarray, float | None]:
             pixels = np.asarray(image.convert("RGB"))
     except PictureError:
         raise
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, before ours
+        raise PictureError(f"more than {MAX_PICTURE_PIXELS} pixels are not read ({exc})") from None
     except UnidentifiedImageError:
         raise PictureError("not a picture that can be decoded (no image format Pillow "
                            "reads)") from None
@@ -171,6 +173,7 @@ def pdf_pictures(pdf, problems: list[Problem]) -> list[Picture]:
         try:
             width, height = page.get_size()
             boxes = []
+            turned = page.get_rotation() % 360
             for obj in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
                 left, bottom, right, top = obj.get_bounds()
                 left, bottom = max(0.0, left), max(0.0, bottom)
@@ -182,6 +185,13 @@ def pdf_pictures(pdf, problems: list[Problem]) -> list[Picture]:
                 except Exception:  # noqa: BLE001 - an image PDFium cannot size
                     px_width = 0
                 boxes.append((left, bottom, right, top, px_width))
+            if boxes and turned:
+                # the pictures' boxes are in the page's own space, its tables' in the space it
+                # is shown in: not read rather than placed wrong
+                problems.append(Problem(
+                    "pdf.image_unreadable", f"page {index + 1} is shown turned by {turned}°: "
+                    f"its {len(boxes)} picture(s) were not read by OCR", page=index + 1))
+                boxes = []
             for left, bottom, right, top, px_width in boxes:
                 if not budget.take():
                     continue

@@ -109,6 +109,8 @@ def body_of(body, pictures: list | None = None) -> tuple[list[str], list[CellTab
                 if pictures is not None:
                     pictures.extend((len(tables), el) for el in child.iter(*_PICTURE_TAGS))
             elif child.tag == W + "tbl":
+                if pictures is not None:  # a picture in a layout table's cell
+                    pictures.extend((len(tables), el) for el in child.iter(*_PICTURE_TAGS))
                 tables.append(cell_table(child, len(tables) + 1))
             elif child.tag == W + "sdt":
                 content = child.find(W + "sdtContent")
