@@ -556,10 +556,16 @@ def build_html(report: Report, findings: list[dict], *, scale: float = RENDER_SC
     boxes: dict[int, dict[tuple, list[int]]] = defaultdict(dict)
     for key, nums in fail_numbers.items():
         f = facts.get(key)
-        if f is not None and f.page and f.bbox:
+        # an HTML or Word document's cells in a picture have a box in the picture, not on a
+        # page of a PDF (they are listed below with the picture that holds them)
+        if f is not None and f.page and f.bbox and d.kind in PAGE_KINDS:
             boxes[f.page][key] = nums
     unboxed = sorted({key for key in fail_numbers if facts.get(key) is None
-                      or not facts[key].bbox})
+                      or not facts[key].bbox or d.kind not in PAGE_KINDS})
+    # cells read by OCR in an HTML or Word document's pictures: named with their picture
+    pictured = [key for key in unboxed if facts.get(key) is not None
+                and (facts[key].locator or {}).get("picture")]
+    unboxed = [key for key in unboxed if key not in pictured]
     if boxes:
         p.append('<h2 id="pages">原文页面 <span class="en">The pages, failing cells boxed'
                  "</span></h2>")
@@ -588,6 +594,12 @@ def build_html(report: Report, findings: list[dict], *, scale: float = RENDER_SC
     elif d.kind in WORD_KINDS or d.kind in SHEET_KINDS:
         p.append(_published_cell_tables(d, facts, fail_numbers))
         unboxed = [key for key in unboxed if facts.get(key) is None or not facts[key].locator]
+    if pictured:
+        p.append('<p class="en">图片中的单元格 Cells read by OCR in the document\'s pictures: '
+                 + _e("; ".join(
+                     f"{'/'.join(map(str, key))} in picture {facts[key].locator['picture']} "
+                     f"({facts[key].locator.get('src', '')}) at {facts[key].bbox} pt"
+                     for key in pictured)) + "</p>")
     if unboxed:
         p.append("<p class=\"en\">未能在页面上定位的单元格 Cells that could not be located on a "
                  "page: " + _e("; ".join("/".join(map(str, k)) for k in unboxed)) + "</p>")
@@ -614,7 +626,7 @@ def _published_html_tables(path, facts: dict, fail_numbers: dict[tuple, list[int
     marks: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     for key, nums in fail_numbers.items():
         fact = facts.get(key)
-        if fact is not None and fact.locator:
+        if fact is not None and fact.locator and "table" in fact.locator:  # not a picture's
             spot = (fact.locator["table"], fact.locator["row"], fact.locator["col"])
             marks[spot] += [n for n in nums if n not in marks[spot]]
     parts = ['<h2 id="published">原文表格 <span class="en">The tables as the page prints them, '
@@ -627,6 +639,7 @@ def _published_html_tables(path, facts: dict, fail_numbers: dict[tuple, list[int
 
 
 WORD_KINDS = ("docx", "doc", "wps")
+PAGE_KINDS = ("pdf", "scan")  # documents of PDF pages, which the page images are rendered from
 SHEET_KINDS = ("xlsx", "xls", "et")
 
 

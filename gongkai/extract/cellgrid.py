@@ -93,16 +93,33 @@ def grid_of(table: CellTable, sequence: int) -> Grid:
                 top=TOP, place=table.place)
 
 
-def report_from_cell_tables(document: Document, texts: list[str], tables: list[CellTable], *,
+def report_from_cell_tables(document: Document, texts: list[str], tables: list, *,
                             agency: str | None = None, year: int | None = None,
                             where_title: str = "in the document's title") -> Report:
     """The report of a document whose tables are cell tables. ``texts``: its text (one entry
     per page where the format has pages, else one), for the agency, the year and the
     narrative rules. Facts and problems are on page 1 of such a document unless the reader
-    knows better; where a cell is, is its locator."""
-    grids = [grid_of(t, i + 1) for i, t in enumerate(tables)]
-    report = report_from_grids(document, texts, grids, [TOP] * len(grids), agency=agency,
+    knows better; where a cell is, is its locator.
+
+    ``tables`` may hold, in document order among them, pictures whose tables OCR read
+    (``gongkai.extract.pictures.Picture``): their grids are in the picture's points, their
+    facts keep that box and in the locator the picture and both engines' readings."""
+    grids, heights, pictures = [], [], []
+    for i, table in enumerate(tables, 1):
+        if isinstance(table, CellTable):
+            grids.append(grid_of(table, i))
+            heights.append(TOP)
+        else:  # a picture: its tables as the i-th "page" of the document, as a cell table is
+            table.move_to_page(i)
+            grids += table.grids
+            heights.append(table.tables.page_height)
+            pictures.append(table)
+    report = report_from_grids(document, texts, grids, heights, agency=agency,
                                year=year, where_title=where_title)
+    if pictures:
+        from gongkai.extract.pictures import add_proof
+
+        add_proof(report, pictures)
     for item in (*report.facts, *report.problems):
         if item.page is not None:
             item.page = 1

@@ -54,6 +54,9 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
 _SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "select", "option",
               "button", "iframe", "object"}
 _DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+# raised when the reader may now read a page it failed on, or read it otherwise (load errors
+# of older versions are retried: intake.reader_version). 1: tables pasted as pictures (OCR)
+READER_VERSION = 1
 _DOCUMENT_ENCODINGS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030",
                        "x-gbk": "gb18030", "cp936": "gb18030", "utf8": "utf-8", "utf-8": "utf-8"}
 
@@ -80,16 +83,107 @@ def read_html(path: str | Path) -> Report:
     # the headline heads the text as a PDF's title heads its page 1 (unless the body has it)
     texts = [f"{headline}\n{prose}" if headline and headline not in prose[:300] else prose]
     agency, year = page.agency_and_year(headline, texts, problems)
-    tables = [cell_table(t, i + 1, css_path(t)) for i, t in enumerate(statutory)]
+    tables = [(t, cell_table(t, i + 1, css_path(t))) for i, t in enumerate(statutory)]
+    pictures = body_pictures(body, statutory, path, problems)
+    # the tables and the pictures in the order the page prints them
+    order = {el: i for i, el in enumerate(body.iter())}
+    items = [item for _el, item in sorted(tables + pictures, key=lambda p: order.get(p[0], 0))]
     document = Document(path=str(path), sha256=sha256_of(path), pages=1, kind="html")
-    report = report_from_cell_tables(document, texts, tables, agency=agency, year=year,
+    report = report_from_cell_tables(document, texts, items, agency=agency, year=year,
                                      where_title="in the page's title or headline")
-    if not statutory:
+    if not statutory and not pictures:
         problems.append(Problem(
             "html.no_tables", "the page's article body holds no statutory table as an HTML "
-            "<table> (the tables may be images or an attachment)"))
+            "<table> nor a picture of one (the tables may be in an attachment)"))
     report.problems[:0] = problems
     return report
+
+
+# --- pictures --------------------------------------------------------------------------------
+
+def body_pictures(body, statutory: list, page: Path, problems: list[Problem]) -> list[tuple]:
+    """(``<img>``, Picture) for each picture of the article body whose tables OCR read (a
+    table pasted as a screenshot), in document order. A picture is read from a ``data:`` URI
+    or from a file beside the saved page (in its folder or below); one on another host is
+    never fetched (``html.image_not_fetched``, naming its address); one that cannot be read is
+    ``html.image_unreadable``. A picture inside a statutory table, or shown smaller than
+    ``_ICON`` pixels, is no table."""
+    from gongkai.extract.pictures import PictureBudget, read_file_picture
+
+    budget = PictureBudget("html", problems)
+    in_tables = {img for table in statutory for img in table.iter("img")}
+    out, number = [], 0
+    for img in body.iter("img"):
+        src = (img.get("src") or "").strip()
+        if not src or img in in_tables or _in_skipped(img) or _shown_small(img):
+            continue
+        number += 1
+        data = _picture_bytes(src, page, number, problems)
+        if data is not None:
+            name = src.split(",", 1)[0] + ",…" if src.lower().startswith("data:") else src
+            picture = read_file_picture(data, number, name, "html", problems, budget)
+            if picture is not None:
+                out.append((img, picture))
+    budget.close()
+    return out
+
+
+# an <img> whose width or height attribute says fewer pixels than this is an icon, a spacer
+_ICON = 100
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# the most bytes of a picture file beside the page read
+_PICTURE_BYTES = 50 << 20
+
+
+def _shown_small(img) -> bool:
+    for name in ("width", "height"):
+        m = re.match(r"\s*(\d+)\s*(px)?\s*$", img.get(name) or "")
+        if m and int(m.group(1)) < _ICON:
+            return True
+    return False
+
+
+def _picture_bytes(src: str, page: Path, number: int, problems: list[Problem]) -> bytes | None:
+    """The bytes of an ``<img>``'s picture, or None with the problem recorded."""
+    import base64
+    import binascii
+    from urllib.parse import unquote, unquote_to_bytes
+
+    scheme = _SCHEME.match(src)
+    where = f"picture {number}"
+    if scheme and scheme.group(1).lower() == "data":
+        header, _, payload = src.partition(",")
+        try:
+            if header.lower().endswith(";base64"):
+                return base64.b64decode("".join(payload.split()), validate=True)
+            return unquote_to_bytes(payload)
+        except (binascii.Error, ValueError) as exc:
+            problems.append(Problem("html.image_unreadable",
+                                    f"{where}: a data: URI that cannot be decoded ({exc})"))
+            return None
+    if scheme or src.startswith("//"):
+        problems.append(Problem(
+            "html.image_not_fetched", f"{where}: {src[:300]!r} is not beside the page (another "
+            "host or scheme) and is never fetched: a table in it is not read"))
+        return None
+    folder = page.resolve().parent
+    target = (folder / unquote(re.split(r"[?#]", src, maxsplit=1)[0])).resolve()
+    if not target.is_relative_to(folder):
+        problems.append(Problem("html.image_unreadable",
+                                f"{where}: {src[:300]!r} is outside the page's folder: not read"))
+        return None
+    try:
+        with target.open("rb") as fh:
+            data = fh.read(_PICTURE_BYTES + 1)
+    except OSError as exc:
+        problems.append(Problem("html.image_unreadable", f"{where}: {src[:300]!r} cannot be "
+                                f"read beside the page: {exc.strerror or exc}"))
+        return None
+    if len(data) > _PICTURE_BYTES:
+        problems.append(Problem("html.image_unreadable", f"{where}: {src[:300]!r} is larger "
+                                f"than {_PICTURE_BYTES >> 20} MB: not read"))
+        return None
+    return data
 
 
 # --- bytes to text ---------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """The reader of text PDFs: Camelot's ruled grids, every cell read twice (PDFium glyphs and
 pdfminer characters), mapped onto the template by ``assemble`` (as every format's are). A PDF
-without a text layer (a scan) is read by OCR instead: ``gongkai.extract.scan``."""
+without a text layer (a scan) is read by OCR instead: ``gongkai.extract.scan``; so are the
+pictures of a text PDF large enough to hold a table (a table pasted as a screenshot or a scan:
+``gongkai.extract.pictures``), whose tables join the text tables of their pages."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 from gongkai.extract.assemble import report_from_grids
 from gongkai.extract.document import open_pdf
 from gongkai.extract.grid import read_grids
+from gongkai.extract.pictures import add_proof, pdf_pictures
 from gongkai.extract.tables import table_pages
 from gongkai.model import Problem, Report, UnreadableDocument
 
@@ -37,7 +40,17 @@ def read_pdf(path: str | Path) -> Report:
         # Camelot lays out only the pages that may hold a table and draw lines at all
         pages = [p for p in table_pages(opened.page_texts) if opened.drawn[p - 1]]
         grids, failed = _grids_of_readable_pages(opened, pages)
-    report = report_from_grids(opened.document, opened.page_texts, grids, opened.page_heights)
+        problems: list[Problem] = []
+        pictures = pdf_pictures(opened.pdf, problems)
+    page_texts = list(opened.page_texts)
+    for picture in pictures:
+        grids += picture.grids
+        # the picture's text is its page's, as a text table's is
+        page_texts[picture.grids[0].page - 1] += "\n" + picture.tables.text
+    grids.sort(key=lambda g: (g.page, -g.top))
+    report = report_from_grids(opened.document, page_texts, grids, opened.page_heights)
+    add_proof(report, pictures)
+    report.problems[:0] = problems
     # a page the layout reader could not lay out: said, page by page (what it held is named
     # missing by the tables' own problems)
     report.problems[:0] = [Problem("page.unreadable", f"page {page} could not be laid out "

@@ -678,19 +678,94 @@ def _text_lines(ink: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
 
 # --- proof -----------------------------------------------------------------------------------
 
-def _add_proof(report: Report, readings: dict[tuple[int, tuple], CellReading]) -> None:
-    """Both engines' readings in each fact's locator; a doubtful reading a problem naming both."""
+def _add_proof(report: Report, readings: dict[tuple[int, tuple], CellReading],
+               places: dict[int, tuple[str, dict]] | None = None) -> None:
+    """Both engines' readings in each fact's locator; a doubtful reading a problem naming both.
+    ``places``: by page, how problems name it and what the locator adds there (a picture of an
+    HTML or Word document: "picture 2 (…)", its number and src); by default "page N"."""
     for fact in report.facts:
         reading = readings.get((fact.page, fact.bbox))
         if reading is None:
             continue
-        fact.locator = reading.locator()
+        where, extra = (places or {}).get(fact.page, (f"page {fact.page}", {}))
+        fact.locator = {**extra, **reading.locator()}
         if reading.doubtful():
             second = (f"Tesseract read {reading.tesseract.text!r} "
                       f"(confidence {reading.tesseract.confidence:.0f})"
                       if reading.tesseract is not None else "Tesseract did not read it")
             report.problems.append(Problem(
                 "cell.ocr_doubtful",
-                f"{fact.table}.{fact.row}.{fact.column} on page {fact.page}: RapidOCR read "
+                f"{fact.table}.{fact.row}.{fact.column} on {where}: RapidOCR read "
                 f"{reading.rapid.text!r} (confidence {reading.rapid.confidence:.2f}), {second}",
                 table=fact.table, row=fact.row, column=fact.column, page=fact.page))
+
+
+# --- pictures in documents that are not scans ------------------------------------------------
+
+@dataclass
+class PictureTables:
+    """The ruled tables OCR read in one picture of a text PDF, an HTML page or a Word document
+    (a table pasted as a screenshot or a scan): grids as a scanned page's, with both engines'
+    readings of every cell keyed as ``read_scan`` keys them, (page, box top-left)."""
+
+    grids: list[Grid]
+    text: str  # its lines outside the tables and its tables' cells row by row; "" with no table
+    readings: dict[tuple[int, tuple], CellReading]
+    page_height: float  # of the page the grids' coordinates are on (points)
+
+
+def read_picture(pixels: np.ndarray, dpi: float, *, page: int = 1, left: float = 0.0,
+                 top: float | None = None, page_height: float | None = None,
+                 place: str | None = None) -> PictureTables:
+    """The ruled tables of a picture (RGB or grey ``pixels``, ``dpi`` pixels per inch), read as
+    a page of a scan is: the picture becomes a one-page PDF of its own size holding it, and that
+    page goes through ``prepare_page``, ``find_tables`` and the cell reading unchanged.
+
+    Coordinates are points (origin bottom-left) of page ``page``, ``page_height`` high, on
+    which the picture's top-left corner stands at (``left``, ``top``); by default the picture's
+    own. ``place`` names the picture in problems ("picture 2"; None: "page N"). A picture with
+    no ruled table costs its preparation and the search for rulings only."""
+    height_px, width_px = pixels.shape[:2]
+    width_pt, height_pt = width_px * 72.0 / dpi, height_px * 72.0 / dpi
+    top = height_pt if top is None else top
+    page_height = height_pt if page_height is None else page_height
+    scan = _one_picture_page(pixels, width_pt, height_pt, page)
+    tables = find_tables(scan)
+    if not tables:
+        return PictureTables([], "", {}, page_height)
+    own: dict[tuple[int, tuple], CellReading] = {}
+    grids = [_read_table(scan, table, own) for table in tables]
+    text = _page_text(scan, tables, grids)
+    # from the picture's points to the page's: shifted by where the picture stands on it
+    dx, dy = left, top - height_pt
+    readings = {}
+    for grid in grids:
+        for region in grid.regions:
+            reading = own.get((page, region.bbox_top_left(height_pt)))
+            region.x0, region.x1, region.y0, region.y1 = (
+                region.x0 + dx, region.x1 + dx, region.y0 + dy, region.y1 + dy)
+            if reading is not None:
+                readings[(page, region.bbox_top_left(page_height))] = reading
+        grid.col_edges = [(a + dx, b + dx) for a, b in grid.col_edges]
+        grid.top += dy
+        grid.place = place
+    return PictureTables(grids, text, readings, page_height)
+
+
+def _one_picture_page(pixels: np.ndarray, width_pt: float, height_pt: float,
+                      number: int) -> ScanPage:
+    """``prepare_page`` of a PDF page the size of the picture that holds only the picture."""
+    from PIL import Image
+
+    pdf = pdfium.PdfDocument.new()
+    try:
+        page = pdf.new_page(width_pt, height_pt)
+        image = pdfium.PdfImage.new(pdf)
+        picture = Image.fromarray(pixels if pixels.ndim == 2 else pixels[..., :3])
+        image.set_bitmap(pdfium.PdfBitmap.from_pil(picture.convert("RGB")))
+        image.set_matrix(pdfium.PdfMatrix().scale(width_pt, height_pt))
+        page.insert_obj(image)
+        page.gen_content()
+        return prepare_page(page, number)
+    finally:
+        pdf.close()

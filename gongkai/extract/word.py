@@ -28,13 +28,16 @@ import threading
 from pathlib import Path
 
 from gongkai.extract.cellgrid import Cell, CellTable, report_from_cell_tables
-from gongkai.model import Document, Report, UnreadableDocument
+from gongkai.model import Document, Problem, Report, UnreadableDocument
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 # how long one LibreOffice conversion may take (a 30-page report converts in 2-5 s)
 CONVERT_TIMEOUT = 180
 INSTALL_HINT = "apt-get install libreoffice-writer-nogui"
+# raised when the reader may now read a document it failed on, or read it otherwise (load
+# errors of older versions are retried: intake.reader_version). 1: tables pasted as pictures
+READER_VERSION = 1
 
 
 def read_docx(path: str | Path, *, kind: str = "docx", sha256: str | None = None,
@@ -55,11 +58,16 @@ def read_docx(path: str | Path, *, kind: str = "docx", sha256: str | None = None
     except Exception as exc:  # lxml's XMLSyntaxError, zipfile's BadZipFile, ...
         raise UnreadableDocument(
             str(source), f"not a readable Word document: {type(exc).__name__}: {exc}") from None
-    paragraphs, tables = body_of(document.element.body)
+    drawn: list[tuple[int, object]] = []
+    paragraphs, tables = body_of(document.element.body, drawn)
+    problems: list[Problem] = []
+    items = with_pictures(tables, drawn, document.part, problems)
     doc = Document(path=str(source), sha256=sha256 or sha256_of(source), pages=1, kind=kind)
     text = "\n".join(p for p in paragraphs if p.strip())
-    return report_from_cell_tables(doc, [text], tables,
-                                   where_title="in the document's first paragraphs")
+    report = report_from_cell_tables(doc, [text], items,
+                                     where_title="in the document's first paragraphs")
+    report.problems[:0] = problems
+    return report
 
 
 def document_tables(path: str | Path, kind: str = "docx") -> list[CellTable]:
@@ -86,9 +94,11 @@ def read_wps(path: str | Path) -> Report:
 
 # --- the document's body ---------------------------------------------------------------------
 
-def body_of(body) -> tuple[list[str], list[CellTable]]:
+def body_of(body, pictures: list | None = None) -> tuple[list[str], list[CellTable]]:
     """(paragraph texts, tables) of a ``w:body`` in document order. Content controls
-    (``w:sdt``) are looked into; a table nested in a cell is part of that cell's text."""
+    (``w:sdt``) are looked into; a table nested in a cell is part of that cell's text.
+    ``pictures``, when given, gets (how many tables come before it, element) for each picture
+    of a paragraph (``wp:inline``, ``wp:anchor``, VML ``v:imagedata``)."""
     paragraphs: list[str] = []
     tables: list[CellTable] = []
 
@@ -96,7 +106,11 @@ def body_of(body) -> tuple[list[str], list[CellTable]]:
         for child in parent:
             if child.tag == W + "p":
                 paragraphs.append(text_of(child))
+                if pictures is not None:
+                    pictures.extend((len(tables), el) for el in child.iter(*_PICTURE_TAGS))
             elif child.tag == W + "tbl":
+                if pictures is not None:  # a picture in a layout table's cell
+                    pictures.extend((len(tables), el) for el in child.iter(*_PICTURE_TAGS))
                 tables.append(cell_table(child, len(tables) + 1))
             elif child.tag == W + "sdt":
                 content = child.find(W + "sdtContent")
@@ -105,6 +119,70 @@ def body_of(body) -> tuple[list[str], list[CellTable]]:
 
     walk(body)
     return paragraphs, tables
+
+
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+VML = "{urn:schemas-microsoft-com:vml}"
+_PICTURE_TAGS = (WP + "inline", WP + "anchor", VML + "imagedata")
+EMU_PER_INCH = 914400
+
+
+def with_pictures(tables: list[CellTable], drawn: list[tuple[int, object]], part,
+                  problems: list[Problem]) -> list:
+    """The tables with, among them in document order, each picture (``drawn``: from
+    ``body_of``) whose tables OCR read (``gongkai.extract.pictures``): an embedded picture
+    (``word/media`` through the part's relationships) that cannot be read is
+    ``word.image_unreadable``, a linked one (not embedded) ``word.image_not_fetched``."""
+    if not drawn:
+        return list(tables)
+    from gongkai.extract.pictures import PictureBudget, read_file_picture
+
+    budget = PictureBudget("word", problems)
+    read: list[tuple[int, object]] = []
+    for number, (before, element) in enumerate(drawn, 1):
+        if element.tag == VML + "imagedata":
+            embed, link, shown = element.get(R + "id"), None, None
+        else:
+            blip = element.find(f".//{A}blip")
+            if blip is None:  # a chart, a shape: no picture
+                continue
+            embed, link = blip.get(R + "embed"), blip.get(R + "link")
+            extent = element.find(WP + "extent")
+            shown = (_int_attr_plain(extent, "cx") / EMU_PER_INCH) if extent is not None else None
+        where = f"picture {number}"
+        if not embed:
+            if link:
+                target = part.rels[link].target_ref if link in part.rels else link
+                problems.append(Problem(
+                    "word.image_not_fetched", f"{where}: linked, not embedded ({target[:300]!r}): "
+                    "never fetched, a table in it is not read"))
+            continue
+        try:
+            related = part.related_parts[embed]
+            data, name = related.blob, str(related.partname)
+        except (KeyError, AttributeError) as exc:
+            problems.append(Problem("word.image_unreadable", f"{where}: its relationship "
+                                    f"{embed!r} names no part of the document ({exc})"))
+            continue
+        picture = read_file_picture(data, number, name, "word", problems, budget, shown)
+        if picture is not None:
+            read.append((before, picture))
+    budget.close()
+    items: list = []
+    for i, table in enumerate([*tables, None]):
+        items += [picture for before, picture in read if before == i]
+        if table is not None:
+            items.append(table)
+    return items
+
+
+def _int_attr_plain(el, name: str) -> int:
+    try:
+        return int(el.get(name, 0))
+    except ValueError:
+        return 0
 
 
 def text_of(element) -> str:
