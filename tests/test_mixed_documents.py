@@ -111,15 +111,15 @@ def test_html_pictures_are_never_fetched_and_unreadable_ones_are_named(tmp_path)
     (tmp_path / "site" / "files").mkdir(parents=True)
     (tmp_path / "site" / "files" / "broken.jpg").write_bytes(b"\xff\xd8 not a jpeg")
     page = _page(tmp_path, "".join(f"<p><img src='{src}'></p>" for src in (
-        "http://127.0.0.1:9/table-1.png", "//cdn.example.com/table-2.png",
+        "http://127.0.0.1:9/table-1.png", "//cdn.example.com/table-2.png", "/uploads/t3.png",
         "files/broken.jpg", "files/missing.png", "../secret.png",
         "data:image/png;base64,@@@", "icon.gif' width='16")))
     report = read_document(page)
 
     codes = [(p.code, p.message) for p in report.problems]
     fetched = [m for c, m in codes if c == "html.image_not_fetched"]
-    assert len(fetched) == 2 and "http://127.0.0.1:9/table-1.png" in fetched[0] \
-        and "//cdn.example.com/table-2.png" in fetched[1]
+    assert len(fetched) == 3 and "http://127.0.0.1:9/table-1.png" in fetched[0] \
+        and "//cdn.example.com/table-2.png" in fetched[1] and "/uploads/t3.png" in fetched[2]
     unreadable = [m for c, m in codes if c == "html.image_unreadable"]
     assert len(unreadable) == 4, unreadable
     assert "files/broken.jpg" in unreadable[0] and "files/missing.png" in unreadable[1]
