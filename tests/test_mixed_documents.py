@@ -194,3 +194,19 @@ def test_a_text_pdf_of_many_pictures_reads_only_the_first_ones(tmp_path):
     assert len(report.facts) == len(golden["facts"])  # the text tables as before
     capped = [p for p in report.problems if p.code == "pdf.too_many_images"]
     assert len(capped) == 1 and "2 were not" in capped[0].message
+
+
+def test_a_word_picture_with_its_vml_copy_is_one_picture():
+    from lxml import etree
+
+    from gongkai.extract.word import pictures_in
+
+    paragraph = etree.fromstring(
+        '<w:p xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"><w:r><mc:AlternateContent>'
+        '<mc:Choice Requires="wps"><w:drawing><wp:inline/></w:drawing></mc:Choice>'
+        '<mc:Fallback><w:pict><v:shape><v:imagedata/></v:shape></w:pict></mc:Fallback>'
+        '</mc:AlternateContent></w:r></w:p>')
+    assert [el.tag.split("}")[1] for el in pictures_in(paragraph)] == ["inline"]
