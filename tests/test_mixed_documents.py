@@ -111,15 +111,15 @@ def test_html_pictures_are_never_fetched_and_unreadable_ones_are_named(tmp_path)
     (tmp_path / "site" / "files").mkdir(parents=True)
     (tmp_path / "site" / "files" / "broken.jpg").write_bytes(b"\xff\xd8 not a jpeg")
     page = _page(tmp_path, "".join(f"<p><img src='{src}'></p>" for src in (
-        "http://127.0.0.1:9/table-1.png", "//cdn.example.com/table-2.png",
+        "http://127.0.0.1:9/table-1.png", "//cdn.example.com/table-2.png", "/uploads/t3.png",
         "files/broken.jpg", "files/missing.png", "../secret.png",
         "data:image/png;base64,@@@", "icon.gif' width='16")))
     report = read_document(page)
 
     codes = [(p.code, p.message) for p in report.problems]
     fetched = [m for c, m in codes if c == "html.image_not_fetched"]
-    assert len(fetched) == 2 and "http://127.0.0.1:9/table-1.png" in fetched[0] \
-        and "//cdn.example.com/table-2.png" in fetched[1]
+    assert len(fetched) == 3 and "http://127.0.0.1:9/table-1.png" in fetched[0] \
+        and "//cdn.example.com/table-2.png" in fetched[1] and "/uploads/t3.png" in fetched[2]
     unreadable = [m for c, m in codes if c == "html.image_unreadable"]
     assert len(unreadable) == 4, unreadable
     assert "files/broken.jpg" in unreadable[0] and "files/missing.png" in unreadable[1]
@@ -194,3 +194,19 @@ def test_a_text_pdf_of_many_pictures_reads_only_the_first_ones(tmp_path):
     assert len(report.facts) == len(golden["facts"])  # the text tables as before
     capped = [p for p in report.problems if p.code == "pdf.too_many_images"]
     assert len(capped) == 1 and "2 were not" in capped[0].message
+
+
+def test_a_word_picture_with_its_vml_copy_is_one_picture():
+    from lxml import etree
+
+    from gongkai.extract.word import pictures_in
+
+    paragraph = etree.fromstring(
+        '<w:p xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"><w:r><mc:AlternateContent>'
+        '<mc:Choice Requires="wps"><w:drawing><wp:inline/></w:drawing></mc:Choice>'
+        '<mc:Fallback><w:pict><v:shape><v:imagedata/></v:shape></w:pict></mc:Fallback>'
+        '</mc:AlternateContent></w:r></w:p>')
+    assert [el.tag.split("}")[1] for el in pictures_in(paragraph)] == ["inline"]

@@ -80,6 +80,9 @@ class OpenedPdf:
     # the file the layout readers (Camelot) are given: the document itself, or for a "no copy"
     # PDF (an owner password only) a decrypted copy, removed by ``close``
     layout_path: str = ""
+    # per page: whether it holds an image (or a form, which may hold one): only those pages
+    # are looked at for tables pasted as pictures (``gongkai.extract.pictures``)
+    pictured: list[bool] | None = None
 
     def close(self) -> None:
         if self.pdf is not None:
@@ -122,7 +125,7 @@ def open_pdf(path: str | Path) -> OpenedPdf:
             # under Camelot refuses it (PDFTextExtractionNotAllowed, or fails on the P value),
             # so the layout readers get a copy PDFium saves with the security removed
             layout_path = _unlocked_copy(pdf)
-        page_texts, heights, drawn = [], [], []
+        page_texts, heights, drawn, pictured = [], [], [], []
         for index in range(len(pdf)):
             try:
                 page = pdf[index]
@@ -133,6 +136,7 @@ def open_pdf(path: str | Path) -> OpenedPdf:
             page_texts.append(textpage.get_text_range())
             heights.append(page.get_height())
             drawn.append(_draws(page))
+            pictured.append(_draws(page, _PICTURED))
             textpage.close()
             page.close()
         pages = len(pdf)
@@ -145,16 +149,19 @@ def open_pdf(path: str | Path) -> OpenedPdf:
         if layout_path != name:
             Path(layout_path).unlink(missing_ok=True)
         raise
-    return OpenedPdf(document, page_texts, PageGlyphs(pdf), heights, drawn, pdf, layout_path)
+    return OpenedPdf(document, page_texts, PageGlyphs(pdf), heights, drawn, pdf, layout_path,
+                     pictured)
 
 
 _DRAWING = (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM)
+_PICTURED = (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM)
 
 
-def _draws(page) -> bool:
-    """Whether the page has a path object, or a form XObject (which may hold paths)."""
+def _draws(page, kinds=_DRAWING) -> bool:
+    """Whether the page has a path object, or a form XObject (which may hold paths); or
+    another ``kinds`` of page object."""
     raw = page.raw
-    return any(pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(raw, i)) in _DRAWING
+    return any(pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(raw, i)) in kinds
                for i in range(pdfium_c.FPDFPage_CountObjects(raw)))
 
 

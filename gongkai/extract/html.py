@@ -161,10 +161,11 @@ def _picture_bytes(src: str, page: Path, number: int, problems: list[Problem]) -
             problems.append(Problem("html.image_unreadable",
                                     f"{where}: a data: URI that cannot be decoded ({exc})"))
             return None
-    if scheme or src.startswith("//"):
+    if scheme or src.startswith(("/", "\\")):
+        # another host or scheme, or the root of the page's site ("/uploads/…"): on a server
         problems.append(Problem(
             "html.image_not_fetched", f"{where}: {src[:300]!r} is not beside the page (another "
-            "host or scheme) and is never fetched: a table in it is not read"))
+            "host, scheme or the site's root) and is never fetched: a table in it is not read"))
         return None
     folder = page.resolve().parent
     target = (folder / unquote(re.split(r"[?#]", src, maxsplit=1)[0])).resolve()

@@ -41,7 +41,8 @@ def read_pdf(path: str | Path) -> Report:
         pages = [p for p in table_pages(opened.page_texts) if opened.drawn[p - 1]]
         grids, failed = _grids_of_readable_pages(opened, pages)
         problems: list[Problem] = []
-        pictures = pdf_pictures(opened.pdf, problems)
+        pictures = pdf_pictures(opened.pdf, problems,
+                                [i for i, has in enumerate(opened.pictured or []) if has])
     page_texts = list(opened.page_texts)
     for picture in pictures:
         grids += picture.grids

@@ -157,18 +157,18 @@ def _short(src: str, limit: int = 80) -> str:
 
 # --- text PDFs -------------------------------------------------------------------------------
 
-def pdf_pictures(pdf, problems: list[Problem]) -> list[Picture]:
-    """The tables of the pictures on the pages of an open PDF (PDFium): each image object at
-    least ``MIN_WIDTH_IN`` by ``MIN_HEIGHT_IN`` is rendered where it stands, at its own
-    resolution (within the scan reader's bounds), and read; its grids are in the page's
-    points, so its facts keep page and box as a text table's do."""
+def pdf_pictures(pdf, problems: list[Problem], pages: list[int] | None = None
+                 ) -> list[Picture]:
+    """The tables of the pictures on the pages of an open PDF (PDFium; ``pages``: 0-based,
+    default all): each image object at least ``MIN_WIDTH_IN`` by ``MIN_HEIGHT_IN`` is
+    rendered where it stands, at its own resolution (within the scan reader's bounds), and
+    read; its grids are in the page's points, so its facts keep page and box as a text
+    table's do."""
     import pypdfium2 as pdfium
-
-    from gongkai.extract.scan import MAX_DPI, MIN_DPI, read_picture
 
     budget = PictureBudget("pdf", problems)
     out = []
-    for index in range(len(pdf)):
+    for index in range(len(pdf)) if pages is None else pages:
         page = pdf[index]
         try:
             width, height = page.get_size()
@@ -192,6 +192,8 @@ def pdf_pictures(pdf, problems: list[Problem]) -> list[Picture]:
                     "pdf.image_unreadable", f"page {index + 1} is shown turned by {turned}°: "
                     f"its {len(boxes)} picture(s) were not read by OCR", page=index + 1))
                 boxes = []
+            if boxes:  # the OCR engines and OpenCV load only for a page with a picture
+                from gongkai.extract.scan import MAX_DPI, MIN_DPI, read_picture
             for left, bottom, right, top, px_width in boxes:
                 if not budget.take():
                     continue

@@ -107,10 +107,10 @@ def body_of(body, pictures: list | None = None) -> tuple[list[str], list[CellTab
             if child.tag == W + "p":
                 paragraphs.append(text_of(child))
                 if pictures is not None:
-                    pictures.extend((len(tables), el) for el in child.iter(*_PICTURE_TAGS))
+                    pictures.extend((len(tables), el) for el in pictures_in(child))
             elif child.tag == W + "tbl":
                 if pictures is not None:  # a picture in a layout table's cell
-                    pictures.extend((len(tables), el) for el in child.iter(*_PICTURE_TAGS))
+                    pictures.extend((len(tables), el) for el in pictures_in(child))
                 tables.append(cell_table(child, len(tables) + 1))
             elif child.tag == W + "sdt":
                 content = child.find(W + "sdtContent")
@@ -127,6 +127,15 @@ R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 VML = "{urn:schemas-microsoft-com:vml}"
 _PICTURE_TAGS = (WP + "inline", WP + "anchor", VML + "imagedata")
 EMU_PER_INCH = 914400
+# Word writes a DrawingML picture with a VML copy for older readers (mc:AlternateContent)
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def pictures_in(element) -> list:
+    """The pictures of ``element``, each once: an ``mc:Fallback`` copy of a picture is not
+    another picture."""
+    return [el for el in element.iter(*_PICTURE_TAGS)
+            if not any(a.tag == MC_FALLBACK for a in el.iterancestors())]
 
 
 def with_pictures(tables: list[CellTable], drawn: list[tuple[int, object]], part,
