@@ -71,6 +71,27 @@ def _dagster_home() -> Path:
     return path
 
 
+def _instance(home: Path):
+    """Dagster's instance of DAGSTER_HOME, its storage made under a lock: two runs started at
+    once on a new DAGSTER_HOME would both create SQLite's tables, and one would fail ("table
+    … already exists"). Once made, opening it takes no lock."""
+    import fcntl
+
+    import dagster as dg
+
+    with open(home / ".gongkai-instance.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        instance = dg.DagsterInstance.get()
+        try:  # each storage made (and migrated) now, while the lock is held
+            instance.get_runs(limit=1)
+            instance.event_log_storage  # noqa: B018
+            instance.schedule_storage  # noqa: B018
+        except BaseException:
+            instance.dispose()
+            raise
+    return instance
+
+
 def _data_path_option(ctx, param, value):
     """--data-path: given to the lake backend (and to a run's worker processes) as
     $GONGKAI_DATA_PATH, which gongkai.config reads."""
@@ -189,7 +210,7 @@ def run(sources: tuple[str, ...], reports: tuple[Path, ...], warehouse_path: Pat
     click.echo(f"gongkai: {job}: {what}", err=True)
     backend = WarehouseResource(path=wpath).backend()
     library_log = home / "logs" / "libraries.log"
-    with dg.DagsterInstance.get() as instance, _libraries_logged_to(library_log), \
+    with _instance(home) as instance, _libraries_logged_to(library_log), \
             _terminal_progress(verbose):
         import uuid
 
