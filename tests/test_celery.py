@@ -109,6 +109,7 @@ def run_on_two_workers(folder: Path, home: Path, env: dict, *options: str):
                               *options], env=env, cwd=ROOT, capture_output=True, text=True,
                              timeout=600)
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        assert "Warning" not in run.stderr, run.stderr[-3000:]  # the terminal stays readable
         steps = extraction_steps(home, run_id_of(run.stdout))
         worker_of = {pid: w.name for w in workers for pid in w.pids()}
     return steps, worker_of
