@@ -152,9 +152,9 @@ class RunScopedIOManager(dg.ConfigurableIOManagerFactory):
     """Where assets' values go between steps: pickles in ``base_dir`` (``$GONGKAI_IO_DIR``,
     default the instance's ``storage/``), one folder per run. When steps run on several
     machines (Celery workers, Kubernetes pods) it must be a folder they all see (NFS, a
-    shared volume): a step reads what another machine's step wrote. Dagster's default keeps an asset at one path
-    (``<base>/<asset key>``), so two runs at once on one instance — two ``gongkai run``, the
-    writers of one lake, Celery workers — overwrite each other's values: measured here, one
+    shared volume): a step reads what another machine's step wrote. Dagster's default keeps
+    an asset at one path (``<base>/<asset key>``), so two runs at once on one instance — two
+    ``gongkai run``, the writers of one lake — overwrite each other's values: measured here, one
     run loaded the other's extracted reports and the lake held one run's reports twice over
     instead of both runs'. Folders of runs that ended more than ``keep_days`` ago are removed
     when a run starts, but for the newest successful run's (a single asset materialized from

@@ -3,7 +3,9 @@
 Domain code and assets call :func:`report`; the Dagster assets also log each step (``extracting
 3/40 name`` in the run's log), and ``gongkai run`` listens (:func:`listening`) to draw the
 counts, a bar and the current document in the terminal. Runs of ``gongkai run`` execute in its
-own process (``in_process_executor``), so a listener there hears every step.
+own process (``in_process_executor``), so a listener there hears every step; with workers
+(``GONGKAI_EXECUTOR=celery`` or ``k8s``) the steps report in the workers' processes, and the
+progress is in the run's log (the UI), not on the terminal.
 """
 
 from __future__ import annotations

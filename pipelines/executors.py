@@ -36,8 +36,15 @@ def executor(name: str | None = None) -> dg.ExecutorDefinition:
     """The executor named ``name`` (default ``$GONGKAI_EXECUTOR``)."""
     name = name or config.executor_name()
     if name == "celery":
+        import warnings
+
+        from celery.exceptions import DuplicateTaskNameWarning
         from dagster_celery import celery_executor
 
+        # dagster_celery registers its one task again for every step it submits, and Celery
+        # 5.7 warns each time on the run's terminal; the task is the same each time
+        warnings.filterwarnings("ignore", category=DuplicateTaskNameWarning,
+                                message="Task name 'execute_plan'")
         return celery_executor.configured(celery_config(), name="celery")
     if name == "k8s":
         from dagster_k8s import k8s_job_executor

@@ -5,8 +5,9 @@ GONGKAI_EXECUTOR=celery and one document per extraction step. The run succeeds, 
 document's facts land whole, and the run's event log shows the extraction steps ran in more
 than one worker process. Everything is stopped after, on failure too.
 
-One machine here: a SQLite Dagster instance and a DuckDB file that all processes share, where
-machines would share Postgres (deploy/postgres/dagster.yaml), a lake and GONGKAI_IO_DIR."""
+Twice: with a SQLite Dagster instance and a DuckDB file that all processes on this machine
+share, and as machines would share them: Dagster's storage on Postgres
+(deploy/postgres/dagster.yaml), the warehouse a DuckLake on it, GONGKAI_IO_DIR."""
 
 from __future__ import annotations
 
@@ -91,31 +92,32 @@ def run_id_of(stdout: str) -> str:
                 if line.startswith("Run ") and "succeeded" in line)
 
 
-def test_extraction_steps_of_one_run_spread_over_two_celery_workers(tmp_path):
-    from gongkai.extract import intake
-
+def report_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "reports"
     folder.mkdir()
     for pdf in sorted(PORTAL_REPORTS.glob("*.pdf"))[:REPORTS]:
         shutil.copy(pdf, folder)
-    home = prepared_instance(tmp_path / "dagster_home")
-    warehouse = tmp_path / "warehouse.duckdb"
+    return folder
 
-    with engines.redis() as broker:
-        env = celery_env(home, broker.url, tmp_path / "io", batch_size=1)
-        with engines.celery_workers(2, env, ROOT / "deploy" / "celery" / "celery.yaml",
-                                    ROOT) as workers:
-            run = subprocess.run([GONGKAI, "run", "--reports", str(folder), "--warehouse",
-                                  str(warehouse), "--workers", "1"],
-                                 env=env, cwd=ROOT, capture_output=True, text=True,
-                                 timeout=600)
-            assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-            run_id = run_id_of(run.stdout)
-            steps = extraction_steps(home, run_id)
-            worker_of = {pid: w.name for w in workers for pid in w.pids()}
 
-    # one step per document, each run by one process of one of the workers, which the run's
-    # log names; the steps in both workers
+def run_on_two_workers(folder: Path, home: Path, env: dict, *options: str):
+    """`gongkai run --reports folder` through two Celery workers with ``env``; the run's
+    extraction steps (``extraction_steps``) and pid -> worker name."""
+    with engines.celery_workers(2, env, ROOT / "deploy" / "celery" / "celery.yaml",
+                                ROOT) as workers:
+        run = subprocess.run([GONGKAI, "run", "--reports", str(folder), "--workers", "1",
+                              *options], env=env, cwd=ROOT, capture_output=True, text=True,
+                             timeout=600)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        assert "Warning" not in run.stderr, run.stderr[-3000:]  # the terminal stays readable
+        steps = extraction_steps(home, run_id_of(run.stdout))
+        worker_of = {pid: w.name for w in workers for pid in w.pids()}
+    return steps, worker_of
+
+
+def assert_spread_over_both(steps: dict[str, dict], worker_of: dict[int, str]) -> None:
+    """One step per document, each run by one process of one of the workers, which the run's
+    log names (pid, the executor's engine event, the step's own line); steps in both."""
     assert len(steps) == REPORTS
     for key, step in steps.items():
         assert len(step["pids"]) == 1 and step["pids"] <= set(worker_of), (key, step, worker_of)
@@ -125,21 +127,69 @@ def test_extraction_steps_of_one_run_spread_over_two_celery_workers(tmp_path):
     per_worker = Counter(worker_of[pid] for step in steps.values() for pid in step["pids"])
     print(f"extraction steps per worker: {dict(per_worker)}")
     assert len(per_worker) == 2, per_worker
-    # the values between steps went through the folder every worker is told of
-    assert any((tmp_path / "io").iterdir())
 
-    # every document's facts landed whole: the same as reading them here, in this process
-    import duckdb
+
+def assert_landed_whole(con, folder: Path) -> None:
+    """Every document's facts in the warehouse, as many as reading it here, in this process."""
+    from gongkai.extract import intake
 
     extraction = intake.extract_documents(intake.list_documents([folder])[0], bounded=False)
     expected = {r.document.sha256: len(r.facts) for r in extraction.reports}
     assert len(expected) == REPORTS and not extraction.unreadable
+    landed = dict(con.execute(
+        "SELECT d.sha256, count(f.report_id) FROM documents d JOIN reports r USING "
+        "(document_id) LEFT JOIN facts f ON f.report_id = r.report_id GROUP BY d.sha256"
+    ).fetchall())
+    assert landed == expected
+
+
+def test_extraction_steps_of_one_run_spread_over_two_celery_workers(tmp_path):
+    import duckdb
+
+    folder = report_folder(tmp_path)
+    home = prepared_instance(tmp_path / "dagster_home")
+    warehouse = tmp_path / "warehouse.duckdb"
+    with engines.redis() as broker:
+        env = celery_env(home, broker.url, tmp_path / "io", batch_size=1)
+        steps, worker_of = run_on_two_workers(folder, home, env, "--warehouse", str(warehouse))
+
+    assert_spread_over_both(steps, worker_of)
+    # the values between steps went through the folder every worker is told of
+    assert any((tmp_path / "io").iterdir())
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        landed = dict(con.execute(
-            "SELECT d.sha256, count(f.report_id) FROM documents d JOIN reports r USING "
-            "(document_id) LEFT JOIN facts f ON f.report_id = r.report_id GROUP BY d.sha256"
-        ).fetchall())
+        assert_landed_whole(con, folder)
     finally:
         con.close()
-    assert landed == expected
+
+
+def test_workers_on_postgres_storage_write_one_lake(pg, tmp_path, monkeypatch):
+    """The deployment of several machines, on one: Dagster's storage on Postgres
+    (deploy/postgres/dagster.yaml), the warehouse a DuckLake on the same Postgres, the
+    workers' steps writing it."""
+    from tests.test_lake import postgres_instance
+    from warehouse import lake as ducklake
+    from warehouse.integrity import duplicate_keys
+
+    folder = report_folder(tmp_path)
+    home = tmp_path / "dagster_home"
+    storage = postgres_instance(pg, home)
+    for name, value in storage.items():  # this process reads the run's log from it too
+        monkeypatch.setenv(name, value)
+    lake = {**storage, "GONGKAI_WAREHOUSE": pg.lake("gongkai_celery"),
+            "GONGKAI_DATA_PATH": str(tmp_path / "lake")}
+    with engines.redis() as broker:
+        env = {**celery_env(home, broker.url, tmp_path / "io", batch_size=1), **lake}
+        # the instance's schema made once, before the workers start
+        subprocess.run([sys.executable, "-c", "import dagster as dg\n"
+                        "with dg.DagsterInstance.get() as i: i.get_runs(limit=1)"],
+                       env=env, check=True, cwd=ROOT)
+        steps, worker_of = run_on_two_workers(folder, home, env)
+
+    assert_spread_over_both(steps, worker_of)
+    con = ducklake.connect(lake["GONGKAI_WAREHOUSE"], read_only=True)
+    try:
+        assert_landed_whole(con, folder)
+        assert duplicate_keys(con) == {}
+    finally:
+        con.close()
