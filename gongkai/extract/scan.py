@@ -415,7 +415,7 @@ def _read_table(page: ScanPage, table: _TableCells,
         regions.append(region)
         crops.append(_cell_lines(page, xa, ya, xb, yb))
     timing.grid += sum(clock.lap())
-    rapid = [_rapid_lines(lines) for lines in crops]
+    rapid = _rapid_cells(crops)
     timing.rapidocr += sum(clock.lap())
     # the second reading: every cell that holds a value (RapidOCR's reading is no label)
     second_of = [i for i, (lines, r) in enumerate(zip(crops, rapid))
@@ -533,6 +533,8 @@ def rapidocr():
 REC_HEIGHT, REC_STEP = 48, 8
 # the least width of its input (pixels): 4/3 of its height
 REC_MIN_WIDTH = 64
+# crops of one width read by one call of the model
+REC_BATCH = 16
 
 
 def recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
@@ -544,10 +546,12 @@ def recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
     cell is 30-60 pixels wide, so most of the time went on padding (and grey padding makes
     its confidence in a lone dash waver more than paper does). Crops are not packed side by side
     into one input: that costs the same (the width is the same), and a row of lone dashes
-    packed together is read as hyphens, doubtfully."""
+    packed together is read as hyphens, doubtfully. Crops of the same input width go in
+    together, REC_BATCH at a time: each is read as alone (the model reads each input of a
+    batch by itself), for a sixth less time than one call per crop."""
     recogniser = rapidocr()._load_rec_model()  # the model RapidOCR.__call__ runs (pinned)
     characters = recogniser.postprocess_op.character
-    out = []
+    inputs = []
     for crop in crops:
         width = max(1, int(np.ceil(REC_HEIGHT * crop.shape[1] / crop.shape[0])))
         sized = cv2.resize(crop, (width, REC_HEIGHT))
@@ -557,9 +561,18 @@ def recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
         if padded != width:
             sized = cv2.copyMakeBorder(sized, 0, 0, 0, padded - width, cv2.BORDER_CONSTANT,
                                        value=255)
-        batch = np.repeat((sized.astype(np.float32) / 127.5 - 1.0)[None, None], 3, axis=1)
-        steps = recogniser.session(batch)[0]
-        out.append(_ctc_decode(steps, characters))
+        inputs.append(sized)
+    by_width: dict[int, list[int]] = {}
+    for i, sized in enumerate(inputs):
+        by_width.setdefault(sized.shape[1], []).append(i)
+    out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+    for chosen in by_width.values():
+        for start in range(0, len(chosen), REC_BATCH):
+            part = chosen[start:start + REC_BATCH]
+            grey = np.stack([inputs[i] for i in part]).astype(np.float32) / 127.5 - 1.0
+            steps = recogniser.session(np.repeat(grey[:, None], 3, axis=1))
+            for i, read in zip(part, steps):
+                out[i] = _ctc_decode(read, characters)
     return out
 
 
@@ -580,11 +593,18 @@ def _ctc_decode(steps: np.ndarray, characters: list[str]) -> tuple[str, float]:
     return "".join(t for t, _p in tokens), round(float(np.mean([p for _t, p in tokens])), 5)
 
 
-def _rapid_lines(lines: list[np.ndarray]) -> OcrReading:
-    if not lines:
-        return OcrReading("", 1.0)
-    read = recognise(lines)
-    return OcrReading("\n".join(t for t, _c in read).strip(), min(c for _t, c in read))
+def _rapid_cells(cells: list[list[np.ndarray]]) -> list[OcrReading]:
+    """RapidOCR's reading of each cell (its text lines, all of a table's read together): the
+    lines' texts, and the lowest line's score; a cell without ink is read as blank."""
+    read = iter(recognise([line for lines in cells for line in lines]))
+    out = []
+    for lines in cells:
+        if not lines:
+            out.append(OcrReading("", 1.0))
+            continue
+        texts = [next(read) for _line in lines]
+        out.append(OcrReading("\n".join(t for t, _c in texts).strip(), min(c for _t, c in texts)))
+    return out
 
 
 def tesseract_cells(cells: list[tuple[list[np.ndarray], bool]]) -> list[OcrReading]:

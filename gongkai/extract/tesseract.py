@@ -20,6 +20,7 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +74,8 @@ class _Library:
         self.lib = lib
         self.version = lib.TessVersion().decode()
         self._engines: dict[Settings, int] = {}
+        # an engine reads one image at a time (a process reading scans in two threads waits)
+        self._lock = threading.Lock()
         # engines ended before the library's own exit handlers run (else it warns of leaks)
         atexit.register(self.close)
 
@@ -99,7 +102,10 @@ class _Library:
 
     def tsv(self, settings: Settings, crop: np.ndarray) -> str:
         """Tesseract's TSV of one grey crop (one page, page_num 1)."""
-        handle = self.engine(settings)
+        with self._lock:
+            return self._tsv(self.engine(settings), crop)
+
+    def _tsv(self, handle: int, crop: np.ndarray) -> str:
         image = np.ascontiguousarray(crop, dtype=np.uint8)
         lib = self.lib
         lib.TessBaseAPISetImage(handle, image.ctypes.data, image.shape[1], image.shape[0], 1,
