@@ -18,6 +18,7 @@ import pytest
 import warehouse
 
 from gongkai.extract import tesseract
+from gongkai.config import ROOT
 from gongkai.extract.bounded import BoundedReader, Limits
 from gongkai.extract.intake import read_document
 from gongkai.extract.scan import TESSERACT_NUMBERS, black_ink, rotate, skew_angle
@@ -108,6 +109,18 @@ def test_tesseract_in_process_reads_as_the_command_does(monkeypatch):
     assert tesseract.way().startswith("the tesseract command")
     assert tesseract.read_lines(crops, TESSERACT_NUMBERS) == in_process
     assert [text for text, _conf in in_process] == ["1024", "-3", "76,5"]
+
+
+def test_scans_one_after_another_are_each_read_within_the_limit():
+    """A worker that read by OCR is replaced: the engines' models and arenas it holds would
+    otherwise push the third scan in a row over the limit (recorded as not read)."""
+    with BoundedReader(Limits()) as reader:
+        for scan in MADE:
+            report = reader.read(str(SCANS / f"{scan['name']}.pdf"))
+            assert report.facts, scan["name"]
+            assert reader._process is None  # retired: the next document gets a fresh one
+        text = reader.read(str(ROOT / "tests/fixtures/real/huaian-city-2024.pdf"))
+        assert text.facts and reader._process is not None  # no OCR: the worker is kept
 
 
 def test_scan_is_read_in_a_bounded_worker():

@@ -8,8 +8,11 @@ limit, and the next document is read by a fresh worker.
 
 The worker is kept between documents (it costs an interpreter and Camelot's import once, not
 once per document): it is forked from a ``forkserver`` that has imported the reader already,
-and replaced after a limit was hit, after it died, and every ``TASKS_PER_WORKER`` documents
-(so what one document left allocated does not count against the next ones).
+and replaced after a limit was hit, after it died, every ``TASKS_PER_WORKER`` documents
+(so what one document left allocated does not count against the next ones), and after it read
+by OCR (a scan, a picture of a table): the OCR engines' models and arenas stay in the worker's
+address space, and two or three scans in a row would push a worker over the limit with nothing
+of the next document's own.
 """
 
 from __future__ import annotations
@@ -51,8 +54,8 @@ class LimitExceeded(UnreadableDocument):
 
 def _serve(conn, memory_bytes: int, library_log: str | None) -> None:
     """The worker: read the paths it is sent, answer each with ("report", Report),
-    ("unreadable", reason) or ("error", text); exit after a memory error (what it holds may
-    be unusable)."""
+    ("unreadable", reason) or ("error", text) and whether it is to be retired (it loaded the
+    OCR engines); exit after a memory error (what it holds may be unusable)."""
     import logging
     import resource
 
@@ -86,10 +89,22 @@ def _serve(conn, memory_bytes: int, library_log: str | None) -> None:
             return
         except Exception as e:  # a bug of ours on one document: its reason
             answer = ("error", f"extraction failed: {type(e).__name__}: {e}")
+        retire = _read_by_ocr()
         try:
-            conn.send(answer)
+            conn.send((*answer, retire))
         except MemoryError:
             return
+        if retire:
+            return
+
+
+def _read_by_ocr() -> bool:
+    """Whether this process has loaded the OCR engines (what makes it heavy for its next
+    document): RapidOCR's runtime, imported by the first text OCR reads (Tesseract only
+    checks what it read)."""
+    import sys
+
+    return "onnxruntime" in sys.modules
 
 
 # several readers may start workers from several threads (intake.extract_documents)
@@ -183,7 +198,7 @@ class BoundedReader:
             raise LimitExceeded(path, f"exceeded the time limit: not read within "
                                       f"{self.limits.seconds:g} s (GONGKAI_DOCUMENT_SECONDS)")
         try:
-            kind, value = self._conn.recv()
+            kind, value, *retire = self._conn.recv()
         except (EOFError, OSError):
             self._process.join(5)
             code = self._process.exitcode
@@ -193,6 +208,8 @@ class BoundedReader:
             self._stop()
             raise LimitExceeded(path, f"exceeded the memory limit of {self.limits.memory_text()} "
                                       "per document (GONGKAI_DOCUMENT_MEMORY_MB)")
+        if retire and retire[0]:
+            self.close()  # it has ended: the next document gets a fresh worker
         if kind == "report":
             return value
         raise UnreadableDocument(path, value)
