@@ -166,8 +166,8 @@ CASES: dict[str, list[tuple]] = {
     ],
     "plausibility.fee_unit": [
         (huaian(), None, "pass", 1000000, 96171.6),
-        # 淮安市洪泽区: 5,230,000 元 typed into the 万元 column
-        (changed(huaian(agency="淮安市洪泽区人民政府"), "hongze-fee",
+        # 示例市示例区: 5,230,000 元 typed into the 万元 column
+        (changed(huaian(agency="示例市示例区人民政府"), "district-fee",
                  {(AD, "administrative_fees", "fee_amount"): (Decimal("5230000"), "5230000")}),
          None, "fail", 100000, 5230000),
     ],
@@ -186,7 +186,7 @@ CASES: dict[str, list[tuple]] = {
     ],
     "plausibility.rule_making_power": [
         (huaian(), None, "pass", 0, 1),  # a 设区的市 government makes 规章
-        (huaian("huaian-dept", agency="淮安市财政局"), None, "fail", 0, 1),
+        (huaian("huaian-dept", agency="示例市财政局"), None, "fail", 0, 1),
     ],
     "plausibility.unpaid_fee_statement": [
         (huaian(), None, "pass", 0, 6),
@@ -197,14 +197,14 @@ CASES: dict[str, list[tuple]] = {
     "applications.carry_continuity": [
         (huaian(), "total", "pass", 34, 34),
         (huaian(), "natural_person", "pass", 34, 34),
-        # 洪泽区人民政府 2023 carried 5 forward; 淮安市洪泽区人民政府 2024 carried none over
-        (changed(huaian(agency="淮安市洪泽区人民政府"), "hongze-2024",
+        # 示例区人民政府 2023 carried 5 forward; 示例市示例区人民政府 2024 carried none over
+        (changed(huaian(agency="示例市示例区人民政府"), "district-2024",
                  {(A, "carried_over", c): 0 for c in APP_COLS}),
          "total", "fail", 5, 0),
     ],
     "active_disclosure.in_force_continuity": [
         (huaian(), "normative_documents", "pass", 66, 66),  # 84 + 8 - 26
-        (changed(huaian(agency="淮安市洪泽区人民政府"), "hongze-2024-in-force",
+        (changed(huaian(agency="示例市示例区人民政府"), "district-2024-in-force",
                  {(A, "carried_over", c): 0 for c in APP_COLS}),
          "regulations", "fail", 13, 11),  # 12 + 1 - 0, but 11
     ],
@@ -213,14 +213,14 @@ CASES: dict[str, list[tuple]] = {
             Fact(AD, "administrative_licensing", "previous_items", 42, "42", 2),
             Fact(AD, "administrative_licensing", "change", 0, "0", 2)]),
          "administrative_licensing", "pass", 42, 42),
-        (heilongjiang("hlj-civil-2020", agency="鹤岗市民政局", facts=heilongjiang().facts + [
+        (heilongjiang("hlj-civil-2020", agency="示例市民政局", facts=heilongjiang().facts + [
             Fact(AD, "administrative_licensing", "previous_items", 30, "30", 2),
             Fact(AD, "administrative_licensing", "change", 1, "+1", 2)]),
          "administrative_licensing", "fail", 28, 30),  # 2019: 25 items, +3
     ],
     "narrative.similar_to_previous": [
         (huaian(), None, "pass", 0.8, 0.0),
-        (huaian("hongze-2024-copy", agency="淮安市洪泽区人民政府",
+        (huaian("district-2024-copy", agency="示例市示例区人民政府",
                 page_texts=[t.replace("2023", "2024").replace("600", "650")
                             for t in huaian_2023().page_texts]),
          None, "fail", 0.8, 1.0),
@@ -235,19 +235,19 @@ CASES: dict[str, list[tuple]] = {
 }
 
 # reports of the year before, for the cross-year cases: 淮安市人民政府 2023 consistent with 2024;
-# 洪泽区人民政府 2023 (its name written without 淮安市) with 5 carried forward and 12 regulations
-# in force; the 2019 reports of 黑龙江省工业和信息化厅 (42 items, no change) and 鹤岗市民政局
+# 示例区人民政府 2023 (its name written without 示例市) with 5 carried forward and 12 regulations
+# in force; the 2019 reports of 黑龙江省工业和信息化厅 (42 items, no change) and 示例市民政局
 # (25 items, +3)
 PREVIOUS = [
     huaian_2023(),
-    changed(huaian_2023("hongze-2023", agency="洪泽区人民政府"), "hongze-2023",
+    changed(huaian_2023("district-2023", agency="示例区人民政府"), "district-2023",
             {**{(A, "carried_forward", c): 0 for c in APP_COLS},
              (A, "carried_forward", "natural_person"): 5, (A, "carried_forward", "total"): 5,
              (AD, "regulations", "in_force"): 12}),
     heilongjiang("hlj-items-2019", year=2019, facts=heilongjiang().facts + [
         Fact(AD, "administrative_licensing", "previous_items", 42, "42", 2),
         Fact(AD, "administrative_licensing", "change", 0, "0", 2)]),
-    heilongjiang("hlj-civil-2019", year=2019, agency="鹤岗市民政局", facts=heilongjiang().facts + [
+    heilongjiang("hlj-civil-2019", year=2019, agency="示例市民政局", facts=heilongjiang().facts + [
         Fact(AD, "administrative_licensing", "previous_items", 25, "25", 2),
         Fact(AD, "administrative_licensing", "change", 3, "+3", 2)]),
 ]
@@ -266,7 +266,7 @@ EXTRA: list[tuple[str, Report, object, str, object, object]] = [
                                     (Decimal("9617160"), "9617160")}),
      None, "fail", 1000000, 9617160),
     # a department is held to 100,000 万元
-    ("plausibility.fee_unit", huaian("huaian-dept", agency="淮安市财政局"), None, "pass",
+    ("plausibility.fee_unit", huaian("huaian-dept", agency="示例市财政局"), None, "pass",
      100000, 96171.6),
     ("template.matches_year", huaian("no-year", year=None), None, "not_assessable", None, None),
     ("template.matches_year", heilongjiang("hlj-2021-template", template="2021"), None, "fail",
@@ -442,7 +442,7 @@ def test_blank_cells_one_instance_per_table(findings):
 
 
 def test_fee_unit_message(findings):
-    f = findings["hongze-fee", "plausibility.fee_unit", None]
+    f = findings["district-fee", "plausibility.fee_unit", None]
     assert f["operands"] == [{"table": AD, "row": "administrative_fees", "column": "fee_amount",
                               "value": 5230000, "raw": "5230000", "page": 4}]
     assert f["message"].startswith(

@@ -125,12 +125,12 @@ def test_json_contract(checked_json):
 
 
 def test_files_of_consecutive_years_are_checked_against_each_other():
-    """洪泽区 2020 (2019 template, titled 洪泽区人民政府) and 2021 (淮安市洪泽区人民政府, 2021
+    """示例区 2020 (2019 template, titled 示例区人民政府) and 2021 (示例市示例区人民政府, 2021
     template) given together: the 2021 report's 上年结转 is checked against 2020's 结转下年度."""
     from tests.golden import FIXTURES
 
     pdfs = [str(FIXTURES / "reports" / f"{s}.pdf")
-            for s in ("t21-hongze-district-2021", "s19-hongze-district-2020")]
+            for s in ("t21-demo-district-2021", "s19-demo-district-2020")]
     proc = gongkai("check", "--json", *pdfs)
     assert proc.returncode == 0, proc.stderr
     first, second = (json.loads(line) for line in proc.stdout.splitlines())

@@ -1,8 +1,8 @@
 """A run over several years of the same agencies: the cross-year rules in the warehouse.
 
-The fixtures are two series (tests/fixtures/README.md): 淮安市洪泽区人民政府 2019-2021, its 2020
-report titled and signed 洪泽区人民政府 and its 2021 report on the new template, with a planted
-break of 上年结转 (natural_person, total) and of 上一年项目数量 (行政许可); 灌南县人民政府
+The fixtures are two series (tests/fixtures/README.md): 示例市示例区人民政府 2019-2021, its 2020
+report titled and signed 示例区人民政府 and its 2021 report on the new template, with a planted
+break of 上年结转 (natural_person, total) and of 上一年项目数量 (行政许可); 示例县人民政府
 2022-2023, the 2023 text a near copy of 2022's, with a break of 现行有效件数 (规范性文件).
 """
 
@@ -19,8 +19,8 @@ from tests.golden import FIXTURES
 
 pytestmark = pytest.mark.xdist_group("cross_year")
 
-SERIES = ("s19-hongze-district-2019", "s19-hongze-district-2020", "t21-hongze-district-2021",
-          "t21-guannan-county-2022", "t21-guannan-county-2023")
+SERIES = ("s19-demo-district-2019", "s19-demo-district-2020", "t21-demo-district-2021",
+          "t21-demo-county-2022", "t21-demo-county-2023")
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +53,17 @@ def test_agencies_pair_across_spellings(db):
     rows = query(db, "SELECT agency, canonical, how, tier, rule_making_power "
                      "FROM agency_identity ORDER BY agency")
     assert rows == [
-        ("洪泽区人民政府", "淮安市洪泽区人民政府", "prefix", "county", False),
-        ("淮安市洪泽区人民政府", "淮安市洪泽区人民政府", "same", "county", False),
-        ("灌南县人民政府", "灌南县人民政府", "same", "county", False),
+        ("示例区人民政府", "示例市示例区人民政府", "prefix", "county", False),
+        ("示例县人民政府", "示例县人民政府", "same", "county", False),
+        ("示例市示例区人民政府", "示例市示例区人民政府", "same", "county", False),
     ]
 
 
 def test_carry_continuity_breaks_across_the_template_change(db):
     assert _fail(db, "applications.carry_continuity") == [
-        ("淮安市洪泽区人民政府", 2021, "natural_person", 3, 5, 2020),
-        ("淮安市洪泽区人民政府", 2021, "total", 3, 5, 2020)]
-    # and holds where nothing was planted: 2019 -> 2020 and 灌南 2022 -> 2023
+        ("示例市示例区人民政府", 2021, "natural_person", 3, 5, 2020),
+        ("示例市示例区人民政府", 2021, "total", 3, 5, 2020)]
+    # and holds where nothing was planted: 2019 -> 2020 and 示例县 2022 -> 2023
     passed = query(db, "SELECT DISTINCT year FROM latest_findings WHERE rule = "
                        "'applications.carry_continuity' AND status = 'pass'")
     assert {y for (y,) in passed} == {2020, 2021, 2023}
@@ -71,16 +71,16 @@ def test_carry_continuity_breaks_across_the_template_change(db):
 
 def test_stock_continuity_rules(db):
     assert _fail(db, "active_disclosure.previous_items_continuity") == [
-        ("洪泽区人民政府", 2020, "administrative_licensing", 37, 41, 2019)]
+        ("示例区人民政府", 2020, "administrative_licensing", 37, 41, 2019)]
     assert _fail(db, "active_disclosure.in_force_continuity") == [
-        ("灌南县人民政府", 2023, "normative_documents", 217, 214, 2022)]
+        ("示例县人民政府", 2023, "normative_documents", 217, 214, 2022)]
 
 
 def test_copied_text_and_contradicting_text(db):
     assert [r[:2] for r in _fail(db, "narrative.similar_to_previous")] == [
-        ("灌南县人民政府", 2023)]
+        ("示例县人民政府", 2023)]
     assert _fail(db, "narrative.stated_figures") == [
-        ("灌南县人民政府", 2023, None, 20, 23, None)]
+        ("示例县人民政府", 2023, None, 20, 23, None)]
     (operands,) = query(db, "SELECT operands FROM latest_findings WHERE status = 'fail' "
                             "AND rule = 'narrative.stated_figures'")[0]
     quote = [o for o in json.loads(operands) if o["table"] == "text"]
@@ -123,7 +123,7 @@ def test_failure_rates(db):
                    for r in failure_rates(con, by="year")}
     finally:
         con.close()
-    # three reports have a year before (洪泽 2020, 2021; 灌南 2023); one breaks the carry
+    # three reports have a year before (示例区 2020, 2021; 示例县 2023); one breaks the carry
     assert by_tier["applications.carry_continuity", "county"] == (1, 3)
     assert by_year["applications.carry_continuity", "2021"] == (1, 1)
     assert by_year["applications.carry_continuity", "2020"] == (0, 1)

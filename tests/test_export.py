@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.xdist_group("export")
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PDFS = (FIXTURES / "reports" / "t21-gulou-finance-2023.pdf",
+PDFS = (FIXTURES / "reports" / "t21-demo-district-finance-2023.pdf",
         FIXTURES / "real" / "huaian-city-2024.pdf")
 VIEWS = {"active_disclosure": "v_active_disclosure", "applications": "v_applications",
          "review_litigation": "v_review_litigation", "findings": "v_findings"}
@@ -75,7 +75,7 @@ def test_export_files(wh, view_rows, tmp_path, fmt):
     # the agency is readable text, not mojibake
     agencies = {a for (a,) in con.execute(
         f"SELECT DISTINCT agency FROM {reader}('{tmp_path}/applications.{fmt}')").fetchall()}
-    assert agencies == {"南京市鼓楼区财政局", "淮安市人民政府"}
+    assert agencies == {"示例市示例区财政局", "淮安市人民政府"}
 
 
 def test_export_xlsx(wh, view_rows, tmp_path):
@@ -95,7 +95,7 @@ def test_export_xlsx(wh, view_rows, tmp_path):
     header = list(wb["applications"].iter_rows(max_row=1, values_only=True))[0]
     agency = header.index("agency")
     assert {r[agency] for r in wb["applications"].iter_rows(min_row=2, values_only=True)} == \
-        {"南京市鼓楼区财政局", "淮安市人民政府"}
+        {"示例市示例区财政局", "淮安市人民政府"}
     wb.close()
 
 

@@ -10,7 +10,7 @@ import pytest
 from tests.fixtures.faults import make_faults as F
 from tests.golden import FIXTURES
 
-GULOU_GOLDEN = FIXTURES / "golden" / "t21-gulou-finance-2023.json"
+DISTRICT_FINANCE_GOLDEN = FIXTURES / "golden" / "t21-demo-district-finance-2023.json"
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_fixture_reports_have_every_cell(stray):
     from gongkai.extract import extract_report
     from gongkai.extract.tables import expected_cells, unaccounted_cells
 
-    report = extract_report(F.GULOU)
+    report = extract_report(F.DISTRICT_FINANCE)
     assert report.problems == []
     assert {(f.table, f.row, f.column) for f in report.facts} == \
         set(expected_cells(report.template, report.facts))
@@ -121,7 +121,7 @@ def test_owner_password_pdfs_are_read(faults, permissions, tmp_path, monkeypatch
     doc.close()
     before = set(Path(tempfile.gettempdir()).glob("gongkai-unlocked-*"))
     report = extract_report(pdf)
-    golden = json.loads(GULOU_GOLDEN.read_text())
+    golden = json.loads(DISTRICT_FINANCE_GOLDEN.read_text())
     assert [(f["table"], f["row"], f["column"], f["value"], f["raw"], f["page"])
             for f in report.facts_json()] == \
         [(f["table"], f["row"], f["column"], f["value"], f["raw"], f["page"])
@@ -162,14 +162,14 @@ def test_failures_are_retried_under_a_new_reader_version(tmp_path):
         assert con.execute("SELECT count(*), any_value(reader_version) FROM load_errors "
                            "WHERE path = '/r/old.pdf'").fetchone() == (1, version)
         # read at last (the bug fixed): the failure is history
-        report = extract_report(F.GULOU)
-        store.record_load_error(con, str(F.GULOU), "extraction failed: old", sha256_of(F.GULOU),
+        report = extract_report(F.DISTRICT_FINANCE)
+        store.record_load_error(con, str(F.DISTRICT_FINANCE), "extraction failed: old", sha256_of(F.DISTRICT_FINANCE),
                                 reader_version="gongkai 0.0.9; intake 1; pdf 1")
-        assert sha256_of(F.GULOU) not in store.settled_documents(con)
+        assert sha256_of(F.DISTRICT_FINANCE) not in store.settled_documents(con)
         store.load_extraction(con, Extraction(reports=[report]))
         assert con.execute("SELECT count(*) FROM load_errors WHERE sha256 = ?",
-                           [sha256_of(F.GULOU)]).fetchone()[0] == 0
-        assert sha256_of(F.GULOU) in store.settled_documents(con)
+                           [sha256_of(F.DISTRICT_FINANCE)]).fetchone()[0] == 0
+        assert sha256_of(F.DISTRICT_FINANCE) in store.settled_documents(con)
     finally:
         con.close()
 
@@ -215,7 +215,7 @@ def _non_utf8_copy(folder) -> str:
     folder = os.fsencode(str(folder))
     target = os.path.join(folder, NON_UTF8)
     with open(target, "wb") as fh:
-        fh.write(F.GULOU.read_bytes())
+        fh.write(F.DISTRICT_FINANCE.read_bytes())
     return os.fsdecode(target)
 
 
@@ -281,7 +281,7 @@ def test_a_document_inflating_past_the_memory_limit_is_recorded_and_the_run_goes
     bomb = F.inflating_stream(faults, size=1536 << 20)  # 1.5 GiB inflated, ~1.5 MiB on disk
     assert bomb.stat().st_size < 4 << 20
     docs = [{"path": str(bomb), "sha256": "bomb"},
-            {"path": str(F.GULOU), "sha256": "good"}]
+            {"path": str(F.DISTRICT_FINANCE), "sha256": "good"}]
     out = extract_documents(docs, limits=Limits(memory_bytes=1 << 30, seconds=120))
     assert [len(r.facts) for r in out.reports] == [200]
     [failed] = out.unreadable
@@ -294,11 +294,11 @@ def test_a_document_over_the_time_limit_is_recorded(faults):
     from gongkai.extract.intake import extract_documents
 
     prose = F.text_report(faults)
-    docs = [{"path": str(F.GULOU), "sha256": "slow"}, {"path": str(prose), "sha256": "quick"}]
+    docs = [{"path": str(F.DISTRICT_FINANCE), "sha256": "slow"}, {"path": str(prose), "sha256": "quick"}]
     # a limit no real report is read within (a report takes ~0.2-1 s), so the test does not
     # depend on how fast the machine or the reader is
     out = extract_documents(docs, limits=Limits(memory_bytes=1 << 30, seconds=0.02))
-    assert out.unreadable[0]["path"] == str(F.GULOU)
+    assert out.unreadable[0]["path"] == str(F.DISTRICT_FINANCE)
     assert "time limit" in out.unreadable[0]["reason"] and "0.02 s" in out.unreadable[0]["reason"]
 
 
@@ -431,7 +431,7 @@ def test_a_failed_run_ends_with_its_cause(tmp_path):
 
     folder = tmp_path / "reports"
     folder.mkdir()
-    shutil.copy(F.GULOU, folder / F.GULOU.name)
+    shutil.copy(F.DISTRICT_FINANCE, folder / F.DISTRICT_FINANCE.name)
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the warehouse's folder should be\n")
     proc = _gongkai("run", "--reports", str(folder), "--warehouse",

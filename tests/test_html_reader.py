@@ -67,7 +67,7 @@ def test_every_cell_of_the_page_is_read_exactly(page, golden):
     _compare(report, load(golden))
     # a page read without doubt; the GBK page declared as UTF-8 says how it was read
     codes = [p.code for p in report.problems]
-    assert codes == (["html.charset"] if page.stem == "trs-zhenjiang-hrss-2024" else [])
+    assert codes == (["html.charset"] if page.stem == "trs-demo-city-hrss-2024" else [])
 
 
 @pytest.mark.parametrize(("page", "golden"), CASES)
@@ -133,7 +133,7 @@ def test_an_html_page_named_pdf_is_read_as_html(tmp_path):
 
 def test_check_json_gives_the_format_and_the_locators():
     proc = subprocess.run([sys.executable, "-m", "gongkai.cli", "check", "--json",
-                           str(PAGES / "trs-suqian-city-2024.html")],
+                           str(PAGES / "trs-demo-city-2024.html")],
                           capture_output=True, text=True, timeout=300)
     data = json.loads(proc.stdout)
     assert data["document"]["kind"] == "html"
@@ -187,7 +187,7 @@ def test_check_html_boxes_the_cells_of_each_finding_in_the_published_tables():
     from expectations import check_report
     from gongkai.report_html import build_html
 
-    report = read(PAGES / "trs-gulou-finance-2023.html")
+    report = read(PAGES / "trs-demo-district-finance-2023.html")
     page = build_html(report, check_report(report))
     assert page.count('<figure class="published"') == 4  # table 三 is cut in two
     boxed = page.count('class="boxed"')
@@ -230,7 +230,7 @@ def test_the_pipeline_loads_html_pages_with_their_locators(tmp_path):
 
     folder = tmp_path / "reports"
     folder.mkdir()
-    shutil.copy(PAGES / "hanweb-wuxi-edu-2022.html", folder / "wuxi.html")
+    shutil.copy(PAGES / "hanweb-demo-city-edu-2022.html", folder / "city-edu.html")
     shutil.copy(SHANGHAI, folder / "shanghai.pdf")
     (folder / "error-page.htm").write_text("<html><body>404 页面不存在</body></html>",
                                            encoding="utf-8")

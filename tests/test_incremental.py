@@ -16,7 +16,7 @@ from tests.samples import FIXTURE_REPORTS
 from warehouse import db, store
 
 # one agency's reports of three consecutive years (the cross-year rules pair them)
-YEARS = {year: FIXTURE_REPORTS / f"t21-guannan-county-{year}.pdf" for year in (2022, 2023, 2024)}
+YEARS = {year: FIXTURE_REPORTS / f"t21-demo-county-{year}.pdf" for year in (2022, 2023, 2024)}
 CROSS_YEAR = {r.id for r in RULES if r.cross_year}
 
 

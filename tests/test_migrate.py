@@ -67,7 +67,7 @@ def test_a_warehouse_of_sequence_ids_is_given_ids_from_the_data(tmp_path):
         assert con.execute("SELECT report_id, previous_report_id FROM rule_results"
                            ).fetchall() == [(b, a)]
         # and the warehouse takes new reports
-        report = extract_report(FIXTURES / "reports" / "t21-guannan-county-2024.pdf")
+        report = extract_report(FIXTURES / "reports" / "t21-demo-county-2024.pdf")
         loaded = store.load_report(con, report)
         assert loaded["report_id"] == document_id(report.document.sha256)
     finally:

@@ -217,7 +217,7 @@ def test_check_a_folder_checks_every_document_in_it(tmp_path):
 def test_info_is_no_failure_and_one_count_everywhere(tmp_path):
     """A report with 5 failed instances and 3 info notes (blank cells): the text says 5
     failed and 3 noted, names no info rule FAILED, and the --html badge says 5 too."""
-    pdf = Path(__file__).parent / "fixtures" / "reports" / "s19-shuangyashan-finance-2020.pdf"
+    pdf = Path(__file__).parent / "fixtures" / "reports" / "s19-demo-jiang-finance-2020.pdf"
     page = tmp_path / "page.html"
     proc = gongkai("check", str(pdf), "--html", str(page))
     assert proc.returncode == 0, proc.stderr

@@ -1,6 +1,6 @@
 """The readable HTML page of `gongkai check FILE --html OUT`, from real PDFs.
 
-A report with a balance failure (t21-gulou-finance-2023: 上年结转 written "/") and the real 淮安
+A report with a balance failure (t21-demo-district-finance-2023: 上年结转 written "/") and the real 淮安
 report, which passes every rule, go through extract_report + check_report + render_html; the
 page must hold the agency, every cell as extracted, the failing cells marked, and the failing
 pages' images with red boxes where the cells are.
@@ -23,7 +23,7 @@ from gongkai.values import plain_number
 pytestmark = pytest.mark.xdist_group("report_html")
 
 FIXTURES = Path(__file__).parent / "fixtures"
-GULOU = FIXTURES / "reports" / "t21-gulou-finance-2023.pdf"
+DISTRICT_FINANCE = FIXTURES / "reports" / "t21-demo-district-finance-2023.pdf"
 HUAIAN = FIXTURES / "real" / "huaian-city-2024.pdf"
 
 
@@ -75,8 +75,8 @@ def checked(pdf: Path, out: Path):
 
 
 @pytest.fixture(scope="module")
-def gulou(tmp_path_factory):
-    return checked(GULOU, tmp_path_factory.mktemp("html") / "gulou.html")
+def district_finance(tmp_path_factory):
+    return checked(DISTRICT_FINANCE, tmp_path_factory.mktemp("html") / "district_finance.html")
 
 
 @pytest.fixture(scope="module")
@@ -116,12 +116,12 @@ def red_near(img, x: float, y: float, reach: int = 4) -> bool:
     return False
 
 
-def test_failing_report_page(gulou):
-    report, findings, path = gulou
+def test_failing_report_page(district_finance):
+    report, findings, path = district_finance
     text = path.read_text(encoding="utf-8")
     page = Page(text)
     assert path.exists() and text.startswith("<!DOCTYPE html>")
-    assert report.agency == "南京市鼓楼区财政局" and report.agency in text
+    assert report.agency == "示例市示例区财政局" and report.agency in text
     assert report.document.sha256 in text
     assert_every_fact_shown(report, page)
 
@@ -141,10 +141,10 @@ def test_failing_report_page(gulou):
     assert f"另有 {passes} 项规则实例通过" in text
 
 
-def test_failing_pages_have_boxed_images(gulou):
+def test_failing_pages_have_boxed_images(district_finance):
     from PIL import Image
 
-    report, findings, path = gulou
+    report, findings, path = district_finance
     page = Page(path.read_text(encoding="utf-8"))
     facts = {(f.table, f.row, f.column): f for f in report.facts}
     bad = [facts[k] for k in failing_keys(findings) if k in facts]
@@ -187,12 +187,12 @@ def test_sentence_zh_names_operands_and_pages():
 
 
 def test_check_html_cli(tmp_path):
-    out = tmp_path / "out" / "gulou.html"
-    proc = subprocess.run([sys.executable, "-m", "gongkai.cli", "check", str(GULOU),
+    out = tmp_path / "out" / "district_finance.html"
+    proc = subprocess.run([sys.executable, "-m", "gongkai.cli", "check", str(DISTRICT_FINANCE),
                            "--html", str(out)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "FAILED applications.balance" in proc.stdout
     assert f"wrote {out}" in proc.stderr
     text = out.read_text(encoding="utf-8")
-    assert "南京市鼓楼区财政局" in text and 'class="fail"' in text
+    assert "示例市示例区财政局" in text and 'class="fail"' in text
     assert re.search(r'<img [^>]*data-page="3"', text)

@@ -2,9 +2,9 @@
 document's own tables as it holds them (cells, spans, text), the cells of each failed finding
 boxed in red and numbered like the findings — what the page images are for a PDF.
 
-t21-gulou-finance-2023 as .docx and as .wps (converted by LibreOffice again for the page) fails
+t21-demo-district-finance-2023 as .docx and as .wps (converted by LibreOffice again for the page) fails
 applications.balance in two columns (上年结转 written "/"); the spreadsheet of
-t21-xuzhou-nrp-2021 fails applications.outcome_sum and plausibility.rule_making_power.
+t21-demo-city-nrp-2021 fails applications.outcome_sum and plausibility.rule_making_power.
 """
 
 from __future__ import annotations
@@ -74,11 +74,11 @@ def _numbered_failures(findings):
 
 
 @pytest.mark.parametrize("name, failing", [
-    ("word-t21-gulou-finance-2023.docx", {"applications.balance"}),
-    ("word-t21-gulou-finance-2023.wps", {"applications.balance"}),
-    ("sheet-t21-xuzhou-nrp-2021.xlsx", {"applications.outcome_sum",
+    ("word-t21-demo-district-finance-2023.docx", {"applications.balance"}),
+    ("word-t21-demo-district-finance-2023.wps", {"applications.balance"}),
+    ("sheet-t21-demo-city-nrp-2021.xlsx", {"applications.outcome_sum",
                                         "plausibility.rule_making_power"}),
-    ("sheet-t21-xuzhou-nrp-2021.xls", {"applications.outcome_sum",
+    ("sheet-t21-demo-city-nrp-2021.xls", {"applications.outcome_sum",
                                        "plausibility.rule_making_power"}),
 ])
 def test_the_documents_tables_with_the_failing_cells_boxed(tmp_path, name, failing):
@@ -102,7 +102,7 @@ def test_the_documents_tables_with_the_failing_cells_boxed(tmp_path, name, faili
 
 
 def test_a_passing_word_report_boxes_nothing(tmp_path):
-    report = extract_report(WORD / "word-t21-suqian-city-2024.docx")
+    report = extract_report(WORD / "word-t21-demo-city-2024.docx")
     findings = check_report(report)
     page = Published(render_html(report, findings, tmp_path / "page.html").read_text("utf-8"))
     assert page.figures == 3 and not any(boxed for boxed, _ in page.cells.values())

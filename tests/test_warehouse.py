@@ -213,11 +213,11 @@ def test_readme_shows_the_same_five_queries():
 
 
 def test_alias_table_pairs_a_renamed_agency(tmp_path):
-    """淮安市国土资源局 became 淮安市自然资源和规划局: no name rule can pair them, an alias line
+    """示例市国土资源局 became 示例市自然资源和规划局: no name rule can pair them, an alias line
     does — and then its 2024 report is checked against the 2023 one."""
     con = warehouse.connect(tmp_path / "w.duckdb")
-    old = huaian_report("land-2023", agency="淮安市国土资源局", year=2023, path="/r/land-2023.pdf")
-    new = huaian_report("nrp-2024", agency="淮安市自然资源和规划局", year=2024,
+    old = huaian_report("land-2023", agency="示例市国土资源局", year=2023, path="/r/land-2023.pdf")
+    new = huaian_report("nrp-2024", agency="示例市自然资源和规划局", year=2024,
                         path="/r/nrp-2024.pdf")
     ids = [warehouse.load_report(con, r, r.document.path)["report_id"] for r in (old, new)]
 
@@ -228,9 +228,9 @@ def test_alias_table_pairs_a_renamed_agency(tmp_path):
                 and f["column"] == "total"]
 
     assert carry({}) == []  # two agencies as far as names go
-    assert carry({"淮安市国土资源局": "淮安市自然资源和规划局"}) == [
+    assert carry({"示例市国土资源局": "示例市自然资源和规划局"}) == [
         ("total", "fail", 103, 34, ids[0])]  # 2023 carried 103 forward, 2024 34 over
     assert con.execute("SELECT agency, canonical, how FROM agency_identity ORDER BY agency"
-                       ).fetchall() == [("淮安市国土资源局", "淮安市自然资源和规划局", "alias"),
-                                        ("淮安市自然资源和规划局", "淮安市自然资源和规划局", "same")]
+                       ).fetchall() == [("示例市国土资源局", "示例市自然资源和规划局", "alias"),
+                                        ("示例市自然资源和规划局", "示例市自然资源和规划局", "same")]
     con.close()

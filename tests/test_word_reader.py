@@ -127,7 +127,7 @@ def test_a_vertical_merge_is_one_cell_spanning_down_not_copied():
 
     from gongkai.extract.word import body_of
 
-    path = HERE / "reports" / "word-t21-suqian-city-2024.docx"
+    path = HERE / "reports" / "word-t21-demo-city-2024.docx"
     _, tables = body_of(Docx(str(path)).element.body)
     apps = tables[1]
     cells = [c for row in apps.rows for c in row]
@@ -144,18 +144,18 @@ def test_a_vertical_merge_is_one_cell_spanning_down_not_copied():
 
 def test_a_docx_named_pdf_is_read_as_docx(tmp_path):
     named = tmp_path / "report.pdf"
-    shutil.copyfile(HERE / "reports" / "word-t21-gulou-finance-2023.docx", named)
+    shutil.copyfile(HERE / "reports" / "word-t21-demo-district-finance-2023.docx", named)
     assert document_format(named) == "docx"
     report = read_document(named)
     assert report.document.kind == "docx" and report.document.path == str(named)
-    assert len(report.facts) == len(load(HERE / "golden" / "word-t21-gulou-finance-2023.docx.json")
+    assert len(report.facts) == len(load(HERE / "golden" / "word-t21-demo-district-finance-2023.docx.json")
                                     ["facts"])
 
 
 @NEEDS_SOFFICE
 def test_a_doc_named_wps_and_a_wps_named_doc_are_converted_alike(tmp_path):
-    for source, name in (("word-t21-suqian-city-2024.doc", "a.wps"),
-                         ("word-t21-gulou-finance-2023.wps", "b.doc")):
+    for source, name in (("word-t21-demo-city-2024.doc", "a.wps"),
+                         ("word-t21-demo-district-finance-2023.wps", "b.doc")):
         target = tmp_path / name
         shutil.copyfile(HERE / "reports" / source, target)
         report = read_document(target)
@@ -168,10 +168,10 @@ def test_without_libreoffice_a_doc_is_unreadable_naming_the_program(tmp_path, mo
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     with pytest.raises(UnreadableDocument) as err:
-        read_document(HERE / "reports" / "word-s19-daoli-district-2019.doc")
+        read_document(HERE / "reports" / "word-s19-demo-new-district-2019.doc")
     assert "soffice" in err.value.reason and "apt-get install libreoffice-writer-nogui" in \
         err.value.reason
-    assert err.value.path.endswith("word-s19-daoli-district-2019.doc")
+    assert err.value.path.endswith("word-s19-demo-new-district-2019.doc")
 
 
 @NEEDS_SOFFICE
@@ -179,7 +179,7 @@ def test_a_broken_doc_is_a_recorded_problem_not_a_crash(tmp_path):
     from gongkai.extract.intake import extract_documents
 
     broken = tmp_path / "broken.doc"
-    data = (HERE / "reports" / "word-s19-daoli-district-2019.doc").read_bytes()
+    data = (HERE / "reports" / "word-s19-demo-new-district-2019.doc").read_bytes()
     broken.write_bytes(data[:4096])  # the OLE header and directory, the streams cut off
     out = extract_documents([{"path": str(broken), "sha256": "x"}])
     if out.unreadable:  # LibreOffice refuses it
@@ -197,8 +197,8 @@ def test_a_broken_docx_or_xlsx_is_unreadable(tmp_path):
 
 
 def test_gongkai_check_json_gives_the_format_and_the_locators():
-    word = HERE / "reports" / "word-t21-gulou-finance-2023.docx"
-    sheet = HERE / "reports" / "sheet-t21-xuzhou-nrp-2021.xlsx"
+    word = HERE / "reports" / "word-t21-demo-district-finance-2023.docx"
+    sheet = HERE / "reports" / "sheet-t21-demo-city-nrp-2021.xlsx"
     out = subprocess.run([sys.executable, "-m", "gongkai.cli", "check", "--json", str(word),
                           str(sheet)], capture_output=True, text=True, timeout=600)
     lines = {Path(x["document"]["path"]).name: x for x in map(json.loads, out.stdout.splitlines())}
@@ -208,7 +208,7 @@ def test_gongkai_check_json_gives_the_format_and_the_locators():
     assert all(f["locator"].keys() == {"table", "row", "col"} for f in line["facts"])
     failed = {f["rule"] for f in line["findings"] if f["status"] == "fail"}
     assert failed == {x["rule"] for x in load(HERE / "golden" /
-                                                  "word-t21-gulou-finance-2023.docx.json")["failures"]}
+                                                  "word-t21-demo-district-finance-2023.docx.json")["failures"]}
     line = lines[sheet.name]
     assert line["document"]["kind"] == "xlsx"
     assert {f["locator"]["sheet"] for f in line["facts"]} == {"统计表"}
@@ -220,8 +220,8 @@ def test_gongkai_check_json_gives_the_format_and_the_locators():
 def test_the_real_misprinted_label_is_read_as_its_row_in_word_and_pdf():
     """"2.其他法律行政止公开" (a real county report, 2023 and 2024) stands where the template
     has "2.其他法律行政法规禁止公开": its 7 cells are read, with an info problem quoting it."""
-    for name in ("word-t21-dongshan-street-2022-misprint.docx",
-                 "word-t21-dongshan-street-2022-misprint.pdf"):
+    for name in ("word-t21-demo-street-2022-misprint.docx",
+                 "word-t21-demo-street-2022-misprint.pdf"):
         report = extracted(name)
         row = [f for f in report.facts if f.row == "withheld_prohibited_by_law"]
         assert len(row) == 7, name
@@ -286,9 +286,9 @@ def test_a_misprint_followed_by_the_row_it_resembles_is_not_that_row():
 def test_a_wps_spreadsheet_et_is_read_as_the_xls_it_is(tmp_path):
     # WPS Office's 表格 saves .et files as BIFF workbooks, the bytes of an .xls
     et = tmp_path / "统计表.et"
-    shutil.copyfile(HERE / "reports" / "sheet-t21-xuzhou-nrp-2021.xls", et)
+    shutil.copyfile(HERE / "reports" / "sheet-t21-demo-city-nrp-2021.xls", et)
     report = read_document(et)
-    want = load(HERE / "golden" / "sheet-t21-xuzhou-nrp-2021.xls.json")
+    want = load(HERE / "golden" / "sheet-t21-demo-city-nrp-2021.xls.json")
     assert report.document.kind == "et" and report.problems == []
     assert {fact_key(f): f["raw"] for f in report.facts_json()} == \
         {fact_key(f): f["raw"] for f in want["facts"]}
