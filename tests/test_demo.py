@@ -5,6 +5,7 @@ never the user's."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -22,6 +23,9 @@ pytestmark = pytest.mark.xdist_group("demo")
 FIXTURES = Path(__file__).parent / "fixtures"
 PORTAL = FIXTURES / "portal"
 DEMO_GOLDEN = PORTAL / "golden"
+DEMO_SCANS = PORTAL / "scans"  # scans of demo reports, served beside them (make_demo_scan.py)
+DEMO_SCANS_MADE = json.loads((DEMO_SCANS / "scans.json").read_text(encoding="utf-8"))
+(DEMO_SCAN_MADE,) = DEMO_SCANS_MADE
 CASES = [pytest.param(PORTAL / "reports" / f"{g.stem}.pdf", g, id=g.stem)
          for g in sorted(DEMO_GOLDEN.glob("*.json"))]
 
@@ -85,8 +89,12 @@ def test_the_portal_serves_only_the_demo_reports():
     for f in files:
         assert f.is_file(), f
         assert PORTAL.resolve() in f.parents, f
-    served_reports = {f.stem for f in files if f.suffix == ".pdf"}
+    served_reports = {f.stem for f in files if f.suffix == ".pdf" and f.parent.name == "reports"}
     assert served_reports == {p.id for p in CASES}
+    # the scans are of demo reports (make_demo_scan.py), nothing else
+    served_scans = {f.stem for f in files if f.parent.name == "scans"}
+    assert served_scans == {s["name"] for s in DEMO_SCANS_MADE}
+    assert {s["source"] for s in DEMO_SCANS_MADE} <= served_reports
 
 
 @pytest.mark.parametrize(("pdf", "golden"), CASES)
@@ -166,3 +174,38 @@ def test_demo_series_pair_up_across_years():
             failures(golden.get("cross_year_failures", [])), p.id
         if golden.get("previous"):
             assert {f["previous_report_id"] for f in findings if f["rule"] in cross_year}
+
+
+
+
+def test_demo_scan_reads_as_its_source_report():
+    """示例县人民政府 2019 as the agency scanned it (make_demo_scan.py: 200 dpi, 0.7°, JPEG 60, a
+    red seal over table cells), served beside the text PDF: its cells are the source's golden
+    cells, every one read wrong is named by a problem, the rules fail as on the source wherever
+    their cells were read without doubt, and documents.agree finds the two documents agree."""
+    from expectations import check_report, check_reports
+    from tests.golden import doubted_cells, scan_misreadings, undoubted_rule_differences
+
+    expected = load(DEMO_GOLDEN / f"{DEMO_SCAN_MADE['source']}.json")
+    scan = extracted(DEMO_SCANS / f"{DEMO_SCAN_MADE['name']}.pdf")
+    source = extracted(PORTAL / "reports" / f"{DEMO_SCAN_MADE['source']}.pdf")
+    assert scan.document.kind == "scan"
+    assert (scan.agency, scan.year, scan.template) == (
+        expected["agency"], expected["year"], expected["template"])
+    wrong, silent = scan_misreadings(scan, expected)
+    assert not silent, f"wrong cells no problem names: {silent}"
+    assert 1 - len(wrong) / len(expected["facts"]) >= 0.995, wrong
+    assert undoubted_rule_differences(check_report(scan), check_report(source),
+                                      doubted_cells(scan)) == []
+    agree = [f for fs in check_reports([source, scan]) for f in fs
+             if f["rule"] == "documents.agree"]
+    assert [f["status"] for f in agree] == ["pass"], agree
+    # a cell the scan's reading doubts is not compared: misread, it is the scan's named
+    # problem, not a disagreement of the agency's two documents
+    misread = copy.deepcopy(scan)
+    fact = next(f for f in misread.facts if (f.table, f.row, f.column) in doubted_cells(scan)
+                and f.value is not None)
+    fact.value += 1
+    agree = [f for fs in check_reports([source, misread]) for f in fs
+             if f["rule"] == "documents.agree"]
+    assert [f["status"] for f in agree] == ["pass"], agree

@@ -61,6 +61,11 @@ TESSERACT_MARGIN = 16
 # a pixel this red (chroma Cr; 128 is grey, a seal about 200) and at least this light in
 # grey is red ink on paper: black print under a seal stays darker
 SEAL_CR, SEAL_GREY = 136, 125
+# a ghost pixel this dark, within this many pixels of sure print, is print (print_under_seal)
+STROKE_GREY, STROKE_STEPS = 170, 2
+# page orientation: Tesseract's OSD at this resolution, trusted from this confidence on (it
+# gives 4-15 for a page of text or a table, below 1 when it cannot tell)
+OSD_DPI, OSD_CONFIDENCE = 150, 2.0
 # how the two readings are named in problems (tables.py's cell.methods_disagree)
 READINGS = ("RapidOCR", "Tesseract")
 
@@ -111,6 +116,7 @@ class ScanPage:
     # binary ink the rulings are found in: the seal's ghost is not whitened there, since that
     # would also take the pixels of a thin line under the seal (None: ``ink``)
     rulings_ink: np.ndarray | None = None
+    turned: int = 0  # degrees the page was turned clockwise to stand upright (0, 90, 180, 270)
 
     def to_points(self, x: float, y: float) -> tuple[float, float]:
         """Pixel (x right, y down) to PDF points (origin bottom-left)."""
@@ -173,6 +179,7 @@ def read_scan(path: str | Path) -> Report:
     """Read a PDF of page images. Raises UnreadableDocument when no page holds legible text."""
     path = Path(path)
     name = str(path)
+    _one_malloc_arena()
     pdf = pdfium.PdfDocument(name)
     grids: list[Grid] = []
     readings: dict[tuple[int, tuple], CellReading] = {}
@@ -205,6 +212,21 @@ def read_scan(path: str | Path) -> Report:
     return report
 
 
+def _one_malloc_arena() -> None:
+    """Allocate from one glibc arena in every thread. OpenCV's and ONNX Runtime's threads each
+    reserve an arena of their own (64 MiB of address space and more) that is never given back:
+    reading a scan reached 1.2 GB of address space for 0.3 GB resident, over the bounded
+    reader's 1 GiB (``RLIMIT_AS``); with one arena it stays at 0.8 GB. Affects arenas made
+    after the call (the engines' threads start when a scan is first read)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c")).mallopt(-8, 1)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 def prepare_page(page, number: int) -> ScanPage:
@@ -221,13 +243,43 @@ def prepare_page(page, number: int) -> ScanPage:
     else:
         ruled, grey = black_ink(pixels[..., :3].copy(), bgr=bitmap.mode.startswith("BGR"))
     grey = flatten(grey)
-    angle = skew_angle(grey)
     ruled = grey if ruled is None or ruled is pixels else flatten(ruled)
+    turn = page_orientation(grey, dpi)
+    if turn:  # a page scanned upside down or sideways, turned upright before deskewing
+        grey, ruled = upright(grey, turn), (grey if ruled is grey else upright(ruled, turn))
+        if turn in (90, 270):
+            width_pt, height_pt = height_pt, width_pt
+    angle = skew_angle(grey)
     if abs(angle) > 0.02:
         grey = rotate(grey, angle)
         ruled = grey if ruled is grey else rotate(ruled, angle)
     return ScanPage(number, dpi, grey, binarize(grey), angle, height_pt, width_pt,
-                    rulings_ink=binarize(ruled))
+                    rulings_ink=binarize(ruled), turned=turn)
+
+
+def page_orientation(grey: np.ndarray, dpi: float) -> int:
+    """The degrees (0, 90, 180 or 270) to turn the page clockwise so its text stands upright:
+    Tesseract's orientation detection (OSD, Debian's tesseract-ocr-osd) on the page at
+    ``OSD_DPI``. 0 when it is unsure (a page of few characters) or cannot tell."""
+    scale = OSD_DPI / dpi
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    with tempfile.TemporaryDirectory(prefix="gongkai-osd-") as tmp:
+        name = os.path.join(tmp, "page.png")
+        cv2.imwrite(name, small)
+        proc = subprocess.run(["tesseract", name, "-", "--psm", "0", "--dpi", str(OSD_DPI)],
+                              env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+                              capture_output=True, text=True, timeout=120)
+    found = dict(re.findall(r"^(Rotate|Orientation confidence): *([0-9.]+)$", proc.stdout,
+                            re.MULTILINE))
+    if proc.returncode != 0 or "Rotate" not in found:
+        return 0  # too few characters to tell: taken as it lies
+    turn = int(found["Rotate"]) % 360
+    return turn if float(found.get("Orientation confidence", 0)) >= OSD_CONFIDENCE else 0
+
+
+def upright(image: np.ndarray, turn: int) -> np.ndarray:
+    """``image`` turned ``turn`` degrees clockwise."""
+    return np.ascontiguousarray(np.rot90(image, -(turn // 90)))
 
 
 def _scan_dpi(page, width_pt: float) -> float:
@@ -261,8 +313,28 @@ def black_ink(rgb: np.ndarray, bgr: bool) -> tuple[np.ndarray, np.ndarray]:
     # what is left of the seal where JPEG smeared it (a grey ghost): red and lighter than
     # print, whitened for reading glyphs (not for finding rulings: a thin line is that light)
     grey = ruled.copy()
-    grey[(ycrcb[..., 1] >= SEAL_CR) & (grey >= SEAL_GREY)] = 255
+    ghost = (ycrcb[..., 1] >= SEAL_CR) & (grey >= SEAL_GREY)
+    grey[ghost & ~print_under_seal(grey, ghost)] = 255
     return ruled, grey
+
+
+def print_under_seal(grey: np.ndarray, ghost: np.ndarray) -> np.ndarray:
+    """The pixels of ``ghost`` (red, lighter than print) that are thin strokes of the black
+    print under a seal, not the seal's smear: JPEG gives a hairline under a seal (the arcs of
+    a serif "0") the seal's colour, and whitened it splits the glyph ("0" read "()" or "U").
+    They are the ghost pixels still darker than the paper around them that are reached from
+    sure print (darker than any ghost) through such pixels within a stroke's width; the
+    seal's own smear, away from print, is not reached."""
+    sure = (grey < SEAL_GREY).astype(np.uint8)
+    passable = (ghost & (grey < STROKE_GREY)).astype(np.uint8)
+    reached = sure
+    kernel = np.ones((3, 3), np.uint8)
+    for _ in range(STROKE_STEPS):
+        grown = cv2.dilate(reached, kernel) & (passable | sure)
+        if np.array_equal(grown, reached):
+            break
+        reached = grown
+    return (reached > 0) & ghost
 
 
 def flatten(grey: np.ndarray) -> np.ndarray:
