@@ -63,6 +63,10 @@ TESSERACT_MARGIN = 16
 SEAL_CR, SEAL_GREY = 136, 125
 # a ghost pixel this dark, within this many pixels of sure print, is print (print_under_seal)
 STROKE_GREY, STROKE_STEPS = 170, 2
+# a cell's glyph no darker than this (grey, print is near 0) and at least this wide and tall
+# (inches; a seal's characters are about 0.19 in, a digit of a cell 0.1 in by 0.05) is a
+# seal's, scanned in greyscale (_faint_glyphs)
+FAINT_INK, FAINT_SIZE = 60, 0.08
 # page orientation: Tesseract's OSD at this resolution, trusted from this confidence on (it
 # gives 4-15 for a page of text or a table, below 1 when it cannot tell)
 OSD_DPI, OSD_CONFIDENCE = 150, 2.0
@@ -512,6 +516,7 @@ def _cell_lines(page: ScanPage, xa: int, ya: int, xb: int, yb: int) -> list[np.n
     for i in range(1, count):
         x, y, w, h, area = stats[i]
         keep[i] = area >= speck and max(w, h) >= 2
+    keep &= ~_faint_glyphs(page, page.grey[ya:yb, xa:xb], labels, stats)
     if not keep.any():
         return []
     raw = ink
@@ -563,6 +568,22 @@ def _cell_lines(page: ScanPage, xa: int, ya: int, xb: int, yb: int) -> list[np.n
         out.append(cv2.copyMakeBorder(crop, pad + short // 2, pad + short - short // 2, pad, pad,
                                       cv2.BORDER_CONSTANT, value=255))
     return out
+
+
+def _faint_glyphs(page: ScanPage, grey: np.ndarray, labels: np.ndarray,
+                  stats: np.ndarray) -> np.ndarray:
+    """Per connected component of a cell's ink: a glyph no darker than ``FAINT_INK`` anywhere,
+    as wide and as tall as a seal's character. Print is black; a seal scanned in greyscale (no
+    colour to whiten it by) is mid-grey, and its characters (府, 人 of the agency's name) would
+    join the cell's number ("府19,029"). Narrow or short marks (a slash, a dash, a digit) are
+    never dropped: blurred, a thin stroke is lighter than a glyph's."""
+    darkest = np.full(len(stats), 255, np.int32)
+    np.minimum.at(darkest, labels.ravel(), grey.ravel().astype(np.int32))
+    large = np.minimum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]) >= \
+        page.dpi * FAINT_SIZE
+    faint = (darkest > FAINT_INK) & large
+    faint[0] = False
+    return faint
 
 
 _ENGINE = None
@@ -771,6 +792,19 @@ def _text_lines(ink: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
 
 
 # --- proof -----------------------------------------------------------------------------------
+
+def cell_crop_png(page: ScanPage, bbox: tuple[float, float, float, float],
+                  margin_pt: float = 2.0) -> bytes:
+    """The PNG of a cell's box (points, origin top-left, of the page as read) cut from the
+    page as it was read: what the engines saw, for a person to compare with the value."""
+    scale = page.dpi / 72.0
+    x0, top, x1, bottom = bbox
+    h, w = page.grey.shape
+    ya, yb = max(0, int((top - margin_pt) * scale)), min(h, int((bottom + margin_pt) * scale) + 1)
+    xa, xb = max(0, int((x0 - margin_pt) * scale)), min(w, int((x1 + margin_pt) * scale) + 1)
+    ok, png = cv2.imencode(".png", page.grey[ya:yb, xa:xb])
+    return png.tobytes() if ok else b""
+
 
 def _add_proof(report: Report, readings: dict[tuple[int, tuple], CellReading]) -> None:
     """Both engines' readings in each fact's locator; a doubtful reading a problem naming both."""
