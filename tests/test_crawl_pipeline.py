@@ -110,6 +110,17 @@ def test_first_run_crawls_extracts_checks_and_publishes(first, place):
     assert all(src.startswith("http://127.0.0.1:")
                for (src,) in query(place, "SELECT source FROM document_sources"))
     assert query(place, "SELECT count(*) FROM rule_results")[0][0] > 0
+    # the scan: every OCR-read number listed by SQL with both engines' confidences, the
+    # doubtful ones those a problem names
+    read = query(place, "SELECT row_key, column_key, value, rapidocr_confidence, "
+                        "tesseract_confidence, doubtful FROM ocr_readings")
+    (scan_facts, problems), = query(
+        place, "SELECT count(*), any_value(r.problems) FROM facts JOIN current_reports r "
+               "USING (report_id) WHERE r.kind = 'scan'")
+    assert len(read) == scan_facts >= 190
+    assert all(0 <= rapid <= 1 for *_, rapid, _t, _d in read)
+    assert all(tess is not None for *_, value, _r, tess, _d in read if value is not None)
+    assert sum(doubtful for *_, doubtful in read) <= problems
 
 
 def test_the_crawled_series_pair_up_across_years(first, place):
