@@ -29,9 +29,6 @@ NOT_YET = {
                               "'政府信19,029'): 198 of 200 cells right, both named",
     "heldout-demo-district-2020": "197 of 198 cells right (a '0' under the seal, named): "
                                   "99.49 %, under 99.5 %",
-    "heldout-demo-county-finance-2023": "170 dpi: a lone '/' (the cells without a number) is "
-                                        "read as another mark by one engine or both: 141 of "
-                                        "200 right, every wrong one named",
 }
 
 

@@ -8,7 +8,6 @@ its source's. Each scan is read once (about 15 s of CPU) and checked for everyth
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -18,23 +17,11 @@ import warehouse
 
 from gongkai.extract.intake import read_document
 from gongkai.extract.scan import black_ink, rotate, skew_angle
-from tests.golden import GOLDEN, fact_key, load
+from tests.golden import GOLDEN, fact_key, load, scan_misreadings
 
 SCANS = Path(__file__).parent / "fixtures" / "scans"
 MADE = json.loads((SCANS / "scans.json").read_text(encoding="utf-8"))
 ACCURACY = 0.995
-
-
-def _number(x):
-    return None if x is None else Decimal(str(x))
-
-
-def _right(fact, golden: dict) -> bool:
-    """The value read is the golden value; a cell with no number is told apart as the page
-    prints it: blank, or a mark ("—", "/", "无")."""
-    if fact is None or _number(fact.json_value()) != _number(golden["value"]):
-        return False
-    return golden["value"] is not None or bool(fact.raw.strip()) == bool(golden["raw"].strip())
 
 
 @pytest.mark.parametrize("scan", MADE, ids=[s["name"] for s in MADE])
@@ -46,11 +33,7 @@ def test_scan_is_read_cell_by_cell_with_proof(scan, tmp_path):
     assert (report.agency, report.year, report.template) == (
         golden["agency"], golden["year"], golden["template"])
 
-    facts = {(f.table, f.row, f.column): f for f in report.facts}
-    named = {(p.table, p.row, p.column) for p in report.problems if p.row}
-    wrong = [g for g in golden["facts"] if not _right(facts.get(fact_key(g)), g)]
-    silent = [(fact_key(g), g["raw"], getattr(facts.get(fact_key(g)), "raw", None))
-              for g in wrong if fact_key(g) not in named]
+    wrong, silent = scan_misreadings(report, golden)
     assert not silent, f"wrong cells no problem names: {silent}"
     assert 1 - len(wrong) / len(golden["facts"]) >= ACCURACY, \
         [(fact_key(g), g["raw"]) for g in wrong]

@@ -67,6 +67,8 @@ STROKE_GREY, STROKE_STEPS = 170, 2
 # (inches; a seal's characters are about 0.19 in, a digit of a cell 0.1 in by 0.05) is a
 # seal's, scanned in greyscale (_faint_glyphs)
 FAINT_INK, FAINT_SIZE = 60, 0.08
+# a glyph read "1" and "/" is a slash when its ink's x-y correlation is below minus this
+SLASH_LEAN = 0.5
 # page orientation: Tesseract's OSD at this resolution, trusted from this confidence on (it
 # gives 4-15 for a page of text or a table, below 1 when it cannot tell)
 OSD_DPI, OSD_CONFIDENCE = 150, 2.0
@@ -93,6 +95,8 @@ class CellReading:
     rapid: OcrReading
     tesseract: OcrReading | None  # None: a label, read by RapidOCR only
     inked: bool = True
+    # the engines read a lone glyph as "1" and "/": the one its lean says (_slash_or_one)
+    by_shape: str | None = None
 
     def doubtful(self) -> bool:
         if not self.inked:
@@ -104,6 +108,8 @@ class CellReading:
         out = {"rapidocr": [self.rapid.text, round(self.rapid.confidence, 4)]}
         if self.tesseract is not None:
             out["tesseract"] = [self.tesseract.text, round(self.tesseract.confidence, 1)]
+        if self.by_shape is not None:
+            out["shape"] = self.by_shape
         return {"ocr": out}
 
 
@@ -491,12 +497,25 @@ def _read_table(page: ScanPage, table: _TableCells,
         region.text = _normalise(rapid[i].text)
         region.check_text = (_normalise(reading.tesseract.text)
                              if reading.tesseract is not None else region.text)
+        if {region.text, region.check_text} == {"1", "/"}:
+            reading.by_shape = region.text = _slash_or_one(crops[i])
         readings[(page.number, region.bbox_top_left(page.height_pt))] = reading
     (_, top) = page.to_points(0, table.ys[0])
     col_edges = [(page.to_points(table.xs[c], 0)[0], page.to_points(table.xs[c + 1], 0)[0])
                  for c in range(len(table.xs) - 1)]
     return Grid(page=page.number, nrows=len(table.ys) - 1, ncols=len(table.xs) - 1,
                 regions=regions, col_edges=col_edges, top=top, readings=READINGS)
+
+
+def _slash_or_one(lines: list[np.ndarray]) -> str:
+    """A lone glyph one engine reads "1" and the other "/" (a cell without a number written "/",
+    thin at 150-200 dpi): "/" when its ink leans as a slash does — its pixels' x and y are
+    strongly anti-correlated (rising to the right; y grows downwards) — else "1" (upright; its
+    flag and foot hardly correlate them). Still a doubt: ``_add_proof`` names the cell."""
+    ink = np.concatenate([line < 128 for line in lines], axis=0).astype(np.uint8)
+    m = cv2.moments(ink, binaryImage=True)
+    spread = (m["mu20"] * m["mu02"]) ** 0.5
+    return "/" if spread and m["mu11"] / spread <= -SLASH_LEAN else "1"
 
 
 def _cell_lines(page: ScanPage, xa: int, ya: int, xb: int, yb: int) -> list[np.ndarray]:
@@ -813,6 +832,14 @@ def _add_proof(report: Report, readings: dict[tuple[int, tuple], CellReading]) -
         if reading is None:
             continue
         fact.locator = reading.locator()
+        if reading.by_shape is not None:
+            report.problems.append(Problem(
+                "cell.ocr_doubtful",
+                f"{fact.table}.{fact.row}.{fact.column} on page {fact.page}: RapidOCR read "
+                f"{reading.rapid.text!r}, Tesseract read "
+                f"{reading.tesseract.text if reading.tesseract else ''!r}: taken as "
+                f"{reading.by_shape!r} by the glyph's lean",
+                table=fact.table, row=fact.row, column=fact.column, page=fact.page))
         if reading.doubtful():
             second = (f"Tesseract read {reading.tesseract.text!r} "
                       f"(confidence {reading.tesseract.confidence:.0f})"
