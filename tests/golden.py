@@ -124,3 +124,22 @@ def undoubted_rule_differences(scan_findings: list[dict], source_findings: list[
         if ours != theirs:
             differences.append((_instance(source), theirs, ours))
     return differences
+
+
+# the share of a scan's cells that must be read right
+SCAN_ACCURACY = 0.995
+
+
+def check_scan_identity_and_doubts(report, golden: dict) -> list[dict]:
+    """A scan read as its source: a scan, the source's agency, year and template, and every cell
+    read wrong named by a problem. Returns the wrong cells (``scan_accurate`` weighs them)."""
+    assert report.document.kind == "scan"
+    assert (report.agency, report.year, report.template) == (
+        golden["agency"], golden["year"], golden["template"])
+    wrong, silent = scan_misreadings(report, golden)
+    assert not silent, f"wrong cells no problem names: {silent}"
+    return wrong
+
+
+def scan_accurate(wrong: list[dict], golden: dict) -> bool:
+    return 1 - len(wrong) / len(golden["facts"]) >= SCAN_ACCURACY
