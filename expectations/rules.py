@@ -487,10 +487,13 @@ CATALOGUE: tuple[Rule, ...] = (
         says="where an agency publishes the same year's report as several documents (an HTML "
              "page and a PDF or Word attachment), every cell both documents hold has the same "
              "value (a blank cell counts as 0); each document of the same agency, year and "
-             "template is compared with the first loaded, one instance per later document",
+             "template is compared with the first loaded, one instance per later document; a "
+             "cell whose reading either document doubts (OCR engines or a PDF's two readings "
+             "disagreeing, a low OCR confidence) is not compared: its doubt is the extractor's "
+             "problem, named, not the agency's",
         basis="one agency publishes one annual report a year (条例第五十条); two documents of it "
               "that differ cannot both be what the agency reports",
-        table=None, scope="report", kind="agreement", severity="error",
+        table=None, scope="report", kind="agreement", severity="error", version=2,
         messages=(
             ("pass", "{id} holds: {document} ({kind}, sha256 {sha256}) and {other_document} "
                      "({other_kind}, sha256 {other_sha256}), the same agency's {year} report, "

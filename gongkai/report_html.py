@@ -105,6 +105,9 @@ table.st td sup { color: var(--red); font-weight: normal; margin-left: .2em; }
                var(--line); }
 .legend .l-fail { background: var(--redbg); color: var(--red); }
 .legend .l-blank { background: var(--grey); }
+.legend .l-doubt, table.ocr tr.doubtful td { background: #fff3c4; }
+table.ocr { border-collapse: collapse; } table.ocr td, table.ocr th { border: 1px solid #ccc; padding: 2px 6px; }
+table.ocr img { max-height: 48px; }
 .legend .l-missing { background: repeating-linear-gradient(45deg, #fff, #fff 4px, #eee 4px,
                      #eee 8px); }
 ol.findings { padding-left: 0; list-style: none; }
@@ -588,6 +591,8 @@ def build_html(report: Report, findings: list[dict], *, scale: float = RENDER_SC
                     f'{base64.b64encode(png).decode("ascii")}"></figure>')
         finally:
             pdf.close()
+    if d.kind == "scan":
+        p.append(_ocr_cells(report))
     if d.kind == "html":
         p.append(_published_html_tables(d.path, facts, fail_numbers))
         unboxed = [key for key in unboxed if facts.get(key) is None or not facts[key].locator]
@@ -616,6 +621,49 @@ def build_html(report: Report, findings: list[dict], *, scale: float = RENDER_SC
              f"<footer>gongkai check --html · 数值取自原文 values read from the {_e(d.kind)} "
              "document's own cells</footer></body></html>")
     return "\n".join(p)
+
+
+def _ocr_cells(report: Report) -> str:
+    """A scan's proof: every OCR-read cell's crop of the page as it was read (deskewed, turned
+    upright, seal whitened: the boxes are in its points) beside the value taken and both
+    engines' readings with their confidences; the cells a problem doubts marked."""
+    from gongkai.extract.scan import cell_crop_png, prepare_page
+
+    import pypdfium2 as pdfium
+
+    doubted = {(pr.table, pr.row, pr.column) for pr in report.problems if pr.row}
+    read = [f for f in report.facts if f.bbox and f.locator and "ocr" in f.locator]
+    if not read:
+        return ""
+    out = ['<h2 id="ocr">逐格识别 <span class="en">Every cell as read by OCR</span></h2>',
+           '<p class="legend"><span class="l-doubt">存疑 doubtful</span> 原图裁切 the crop of '
+           "the scanned page · RapidOCR（置信度 0–1）· Tesseract（置信度 0–100）</p>",
+           '<table class="ocr"><tr><th>单元格 cell</th><th>原图 crop</th><th>取值 value</th>'
+           "<th>RapidOCR</th><th>Tesseract</th></tr>"]
+    pdf = pdfium.PdfDocument(report.document.path)
+    try:
+        for page in sorted({f.page for f in read}):
+            scan_page = prepare_page(pdf[page - 1], page)
+            for f in sorted((f for f in read if f.page == page), key=lambda f: f.bbox[1:2]):
+                engines = f.locator["ocr"]
+                png = cell_crop_png(scan_page, f.bbox)
+                doubt = (f.table, f.row, f.column) in doubted
+                out.append(
+                    f'<tr class="{"doubtful" if doubt else "sure"}" data-cell="'
+                    f'{_e(f.table)}.{_e(f.row)}.{_e(f.column)}">'
+                    f"<td>{_e(_short(f.table, f.row, f.column))}<br>"
+                    f'<span class="en">第 {page} 页 p.{page}</span></td>'
+                    f'<td><img alt="crop" src="data:image/png;base64,'
+                    f'{base64.b64encode(png).decode("ascii")}"></td>'
+                    f"<td>{'⚠ ' if doubt else ''}{_e(_fmt(f.value) if f.value is not None else (f.raw or '空白 blank'))}</td>"
+                    + "".join(f"<td>{_e(engines[e][0])!s} ({engines[e][1]:g})</td>"
+                              if e in engines else "<td>—</td>"
+                              for e in ("rapidocr", "tesseract"))
+                    + "</tr>")
+    finally:
+        pdf.close()
+    out.append("</table>")
+    return "\n".join(out)
 
 
 def _published_html_tables(path, facts: dict, fail_numbers: dict[tuple, list[int]]) -> str:

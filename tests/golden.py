@@ -74,3 +74,72 @@ def failures(findings: list[dict], rules: tuple[str, ...] | None = None) -> list
                    if f.get("status", "fail") == "fail"
                    and (rules is None or f["rule"] in rules)),
                   key=repr)
+
+
+# --- scans: a scan's golden file is its source's -----------------------------------------
+
+def _same_cell(fact, golden: dict) -> bool:
+    """The value read is the golden value; a cell with no number is told apart as the page
+    prints it: blank, or a mark ("—", "/", "无")."""
+    if fact is None or _number(fact.json_value()) != _number(golden["value"]):
+        return False
+    return golden["value"] is not None or bool(fact.raw.strip()) == bool(golden["raw"].strip())
+
+
+def doubted_cells(report) -> set[tuple[str, str, str]]:
+    """The cells a problem names (OCR engines disagreeing, a low confidence, unreadable)."""
+    return {(p.table, p.row, p.column) for p in report.problems if p.row}
+
+
+def scan_misreadings(report, golden: dict) -> tuple[list[dict], list[tuple]]:
+    """(the golden cells the scan's reading gets wrong, those of them no problem names:
+    (cell, golden raw, raw read))."""
+    facts = {(f.table, f.row, f.column): f for f in report.facts}
+    wrong = [g for g in golden["facts"] if not _same_cell(facts.get(fact_key(g)), g)]
+    named = doubted_cells(report)
+    silent = [(fact_key(g), g["raw"], getattr(facts.get(fact_key(g)), "raw", None))
+              for g in wrong if fact_key(g) not in named]
+    return wrong, silent
+
+
+def _instance(finding: dict) -> tuple:
+    return (finding["rule"], finding.get("table"), finding.get("row"), finding.get("column"),
+            finding.get("figure"))
+
+
+def undoubted_rule_differences(scan_findings: list[dict], source_findings: list[dict],
+                               doubted: set) -> list[tuple]:
+    """The rule instances whose outcome on the scan is not the source's though every cell the
+    instance reads was read on the scan without doubt: (instance, source's, scan's)."""
+    scan = {_instance(f): f for f in scan_findings}
+    differences = []
+    for source in source_findings:
+        cells = {(o["table"], o["row"], o["column"]) for o in source.get("operands") or ()
+                 if o["table"] != "text"}
+        if cells & doubted:
+            continue
+        mine = scan.get(_instance(source))
+        theirs = (source["status"], failure_key(source) if source["status"] == "fail" else None)
+        ours = mine and (mine["status"], failure_key(mine) if mine["status"] == "fail" else None)
+        if ours != theirs:
+            differences.append((_instance(source), theirs, ours))
+    return differences
+
+
+# the share of a scan's cells that must be read right
+SCAN_ACCURACY = 0.995
+
+
+def check_scan_identity_and_doubts(report, golden: dict) -> list[dict]:
+    """A scan read as its source: a scan, the source's agency, year and template, and every cell
+    read wrong named by a problem. Returns the wrong cells (``scan_accurate`` weighs them)."""
+    assert report.document.kind == "scan"
+    assert (report.agency, report.year, report.template) == (
+        golden["agency"], golden["year"], golden["template"])
+    wrong, silent = scan_misreadings(report, golden)
+    assert not silent, f"wrong cells no problem names: {silent}"
+    return wrong
+
+
+def scan_accurate(wrong: list[dict], golden: dict) -> bool:
+    return 1 - len(wrong) / len(golden["facts"]) >= SCAN_ACCURACY

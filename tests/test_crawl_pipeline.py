@@ -81,8 +81,8 @@ def third(second, portal, place):
 
 def test_first_run_crawls_extracts_checks_and_publishes(first, place):
     assert first.success
-    assert metadata(first, "crawl_demo")["new"] == 19  # distinct report files the portal serves
-    # the PDFs, the Word files (the .docx; 示例市人民政府 2020 as .doc and as .wps, through
+    assert metadata(first, "crawl_demo")["new"] == 20  # distinct report files the portal serves
+    # the PDFs (示例县人民政府 2019 also as a scan), the Word files (the .docx; 示例市人民政府 2020 as .doc and as .wps, through
     # LibreOffice) and the sheet of 2022's tables (.xls)
     readable = "('pdf', 'docx', 'doc', 'wps', 'xls')"
     pdfs = query(place, f"SELECT sha256 FROM crawl_documents WHERE format IN {readable}")
@@ -95,9 +95,9 @@ def test_first_run_crawls_extracts_checks_and_publishes(first, place):
     pages = {s for s, fmt in others if fmt == "html" and s not in reasons}
     # every crawled PDF, Word file and report page is a report in the warehouse
     assert {s for (s,) in pdfs} | pages == loaded and len(pages) == 1
-    assert len(loaded) == 17
+    assert len(loaded) == 18
     assert {k for (k,) in query(place, "SELECT kind FROM documents")} == {
-        "pdf", "docx", "doc", "wps", "xls", "html"}
+        "pdf", "docx", "doc", "wps", "xls", "html", "scan"}
     assert query(place, "SELECT agency, year, count(*) FROM documents JOIN reports USING "
                         "(document_id) JOIN facts USING (report_id) WHERE kind = 'html' "
                         "GROUP BY ALL") == [("示例市农业农村局", 2019, 198)]
@@ -110,6 +110,17 @@ def test_first_run_crawls_extracts_checks_and_publishes(first, place):
     assert all(src.startswith("http://127.0.0.1:")
                for (src,) in query(place, "SELECT source FROM document_sources"))
     assert query(place, "SELECT count(*) FROM rule_results")[0][0] > 0
+    # the scan: every OCR-read number listed by SQL with both engines' confidences, the
+    # doubtful ones those a problem names
+    read = query(place, "SELECT row_key, column_key, value, rapidocr_confidence, "
+                        "tesseract_confidence, doubtful FROM ocr_readings")
+    (scan_facts, problems), = query(
+        place, "SELECT count(*), any_value(r.problems) FROM facts JOIN current_reports r "
+               "USING (report_id) WHERE r.kind = 'scan'")
+    assert len(read) == scan_facts >= 190
+    assert all(0 <= rapid <= 1 for *_, rapid, _t, _d in read)
+    assert all(tess is not None for *_, value, _r, tess, _d in read if value is not None)
+    assert sum(doubtful for *_, doubtful in read) <= problems
 
 
 def test_the_crawled_series_pair_up_across_years(first, place):
@@ -143,7 +154,7 @@ def test_second_run_sends_conditional_requests_and_extracts_nothing_again(second
     assert 304 in {status for status, _ in requests}
     assert sum(size or 0 for _, size in requests) == 0  # no report body downloaded again
     # and the page, the Word files, the sheet
-    assert query(place, "SELECT count(*) FROM documents")[0][0] == 17
+    assert query(place, "SELECT count(*) FROM documents")[0][0] == 18
 
 
 def test_a_replaced_report_is_a_new_version_and_the_old_one_stays(third, place):

@@ -5,6 +5,7 @@ never the user's."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -22,6 +23,9 @@ pytestmark = pytest.mark.xdist_group("demo")
 FIXTURES = Path(__file__).parent / "fixtures"
 PORTAL = FIXTURES / "portal"
 DEMO_GOLDEN = PORTAL / "golden"
+DEMO_SCANS = PORTAL / "scans"  # scans of demo reports, served beside them (make_demo_scan.py)
+DEMO_SCANS_MADE = json.loads((DEMO_SCANS / "scans.json").read_text(encoding="utf-8"))
+(DEMO_SCAN_MADE,) = DEMO_SCANS_MADE
 CASES = [pytest.param(PORTAL / "reports" / f"{g.stem}.pdf", g, id=g.stem)
          for g in sorted(DEMO_GOLDEN.glob("*.json"))]
 
@@ -88,8 +92,12 @@ def test_the_portal_serves_only_the_demo_reports():
     for f in files:
         assert f.is_file(), f
         assert PORTAL.resolve() in f.parents, f
-    served_reports = {f.stem for f in files if f.suffix == ".pdf"}
+    served_reports = {f.stem for f in files if f.suffix == ".pdf" and f.parent.name == "reports"}
     assert served_reports == {p.id for p in CASES}
+    # the scans are of demo reports (make_demo_scan.py), nothing else
+    served_scans = {f.stem for f in files if f.parent.name == "scans"}
+    assert served_scans == {s["name"] for s in DEMO_SCANS_MADE}
+    assert {s["source"] for s in DEMO_SCANS_MADE} <= served_reports
 
 
 @pytest.mark.parametrize(("pdf", "golden"), CASES)
@@ -169,3 +177,41 @@ def test_demo_series_pair_up_across_years():
             failures(golden.get("cross_year_failures", [])), p.id
         if golden.get("previous"):
             assert {f["previous_report_id"] for f in findings if f["rule"] in cross_year}
+
+
+
+
+def test_demo_scan_reads_as_its_source_report():
+    """示例县人民政府 2019 as the agency scanned it (make_demo_scan.py: 200 dpi, 0.7°, JPEG 60, a
+    red seal over table cells), served beside the text PDF: its cells are the source's golden
+    cells, every one read wrong is named by a problem, the rules fail as on the source wherever
+    their cells were read without doubt, and documents.agree finds the two documents agree."""
+    from expectations import check_report, check_reports
+    from tests.golden import (
+        check_scan_identity_and_doubts, doubted_cells, scan_accurate, undoubted_rule_differences,
+    )
+
+    expected = load(DEMO_GOLDEN / f"{DEMO_SCAN_MADE['source']}.json")
+    scan = extracted(DEMO_SCANS / f"{DEMO_SCAN_MADE['name']}.pdf")
+    source = extracted(PORTAL / "reports" / f"{DEMO_SCAN_MADE['source']}.pdf")
+    wrong = check_scan_identity_and_doubts(scan, expected)
+    assert scan_accurate(wrong, expected), wrong
+    assert undoubted_rule_differences(check_report(scan), check_report(source),
+                                      doubted_cells(scan)) == []
+    agree = [f for fs in check_reports([source, scan]) for f in fs
+             if f["rule"] == "documents.agree"]
+    assert [f["status"] for f in agree] == ["pass"], agree
+    # a cell the scan's reading doubts is not compared: misread, it is the scan's named
+    # problem, not a disagreement of the agency's two documents
+    from gongkai.model import Problem
+
+    misread = copy.deepcopy(scan)
+    fact = next(f for f in misread.facts if f.value is not None and f.table == "applications")
+    fact.value += 1
+    misread.problems.append(Problem(
+        "cell.ocr_doubtful", f"{fact.table}.{fact.row}.{fact.column} on page {fact.page}: "
+        "RapidOCR read '?' (confidence 0.50), Tesseract read '?' (confidence 20)",
+        table=fact.table, row=fact.row, column=fact.column, page=fact.page))
+    agree = [f for fs in check_reports([source, misread]) for f in fs
+             if f["rule"] == "documents.agree"]
+    assert [f["status"] for f in agree] == ["pass"], agree

@@ -196,3 +196,32 @@ def test_check_html_cli(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "示例市示例区财政局" in text and 'class="fail"' in text
     assert re.search(r'<img [^>]*data-page="3"', text)
+
+
+def test_a_scan_shows_each_ocr_cell_crop_beside_its_value():
+    """`gongkai check SCAN --html`: every OCR-read cell's crop of the page as it was read
+    (base64 PNG) beside the value and both engines' readings; doubtful cells marked."""
+    from PIL import Image
+
+    from expectations import check_report
+    from gongkai.extract import extract_report
+    from gongkai.report_html import build_html
+
+    report = extract_report(FIXTURES / "portal" / "scans" / "demo-county-2019-scan.pdf")
+    text = build_html(report, check_report(report))
+    rows = re.findall(r'<tr class="(doubtful|sure)" data-cell="([^"]+)">(.*?)</tr>', text)
+    assert len(rows) == len(report.facts) >= 190
+    doubted = {f"{p.table}.{p.row}.{p.column}" for p in report.problems if p.row}
+    assert {cell for cls, cell, _ in rows if cls == "doubtful"} == \
+        doubted & {f"{f.table}.{f.row}.{f.column}" for f in report.facts}
+    facts = {f"{f.table}.{f.row}.{f.column}": f for f in report.facts}
+    for cls, cell, body in rows:
+        (png,) = re.findall(r'src="data:image/png;base64,([^"]+)"', body)
+        crop = Image.open(io.BytesIO(base64.b64decode(png))).convert("L")
+        assert crop.width > 10 and crop.height > 10
+        fact = facts[cell]
+        assert fact.locator["ocr"]["rapidocr"][0] in body
+        if fact.value is not None:  # the number's ink is in the crop
+            assert min(crop.getdata()) < 100, cell
+            assert f"<td>{'⚠ ' if cls == 'doubtful' else ''}{plain_number(fact.value)}</td>" in body
+        assert ("⚠" in body) == (cls == "doubtful")

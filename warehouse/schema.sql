@@ -375,3 +375,21 @@ SELECT ay.canonical_agency, ay.agency, ay.year, ay.tier, rr.report_id, rr.rule, 
        rr.expected, rr.actual, rr.residual, rr.message, rr.operands, rr.evaluated_at
 FROM rule_results rr JOIN report_agency_years ay USING (report_id)
 ORDER BY ay.canonical_agency, ay.year, rr.report_id, rr.rule;
+
+-- every cell read by OCR (a scan's), with both engines' readings and confidences: RapidOCR's
+-- score 0..1, Tesseract's word confidence 0..100 (NULL where only RapidOCR read it: a cell
+-- without ink); doubtful = a problem names the cell (the engines disagree, either is unsure,
+-- or the text is no number)
+CREATE OR REPLACE VIEW ocr_readings AS
+SELECT r.source AS document, r.report_id, r.agency, r.year, f.page, f.table_name, f.row_key,
+       f.column_key, f.value, f.raw,
+       json_extract_string(f.locator, '$.ocr.rapidocr[0]') AS rapidocr_text,
+       CAST(json_extract(f.locator, '$.ocr.rapidocr[1]') AS DOUBLE) AS rapidocr_confidence,
+       json_extract_string(f.locator, '$.ocr.tesseract[0]') AS tesseract_text,
+       CAST(json_extract(f.locator, '$.ocr.tesseract[1]') AS DOUBLE) AS tesseract_confidence,
+       EXISTS (SELECT 1 FROM extraction_problems p WHERE p.report_id = f.report_id
+               AND p.table_name = f.table_name AND p.row_key = f.row_key
+               AND p.column_key = f.column_key) AS doubtful,
+       f.x0, f.top, f.x1, f.bottom
+FROM current_reports r JOIN facts f USING (report_id)
+WHERE json_extract(f.locator, '$.ocr') IS NOT NULL;

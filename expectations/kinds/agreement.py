@@ -9,7 +9,9 @@ disagreement of two documents is one finding naming both, however often either i
 (a third document is compared with the first too).
 ``violations`` counts the cells whose values differ; a cell that only one of them holds is not
 compared (its absence is the extractor's problem), nor a cell whose text is no number in either
-(``common.unreadable``). A blank cell ("—", "/", "无", empty) agrees with 0: the template has
+(``common.unreadable``), nor a cell whose reading its extractor doubts (``doubted``: a scan's
+two OCR engines disagreeing or unsure, a text PDF's two readings disagreeing) — a wrong OCR
+reading is a named problem of the scan, not a disagreement of the agency's documents. A blank cell ("—", "/", "无", empty) agrees with 0: the template has
 no way to tell them apart. Instances exist only where a sibling document exists."""
 
 from __future__ import annotations
@@ -21,6 +23,18 @@ from expectations.rules import Rule
 
 KIND = Kind("agreement", measure="violations", same_year=True, reads_agencies=True,
             difference=False)
+
+
+# the problems that say a cell's value may be misread (not that the report is wrong)
+DOUBTS = ("cell.methods_disagree", "cell.ocr_doubtful")
+
+
+def doubted(f: str) -> str:
+    """SQL: the fact ``f``'s reading is doubted by its extractor (a problem in ``DOUBTS``)."""
+    return (f"EXISTS (SELECT 1 FROM extraction_problems dp WHERE dp.report_id = {f}.report_id "
+            f"AND dp.code IN ({', '.join(lit(c) for c in DOUBTS)}) "
+            f"AND dp.table_name = {f}.table_name AND dp.row_key = {f}.row_key "
+            f"AND dp.column_key = {f}.column_key)")
 
 
 def sql(rule: Rule, report_ids: list[int] | None = None) -> str:
@@ -66,6 +80,7 @@ cell AS (
     LEFT JOIN pos ON pos.table_name = a.table_name AND pos.row_key = a.row_key
          AND pos.column_key = a.column_key
     WHERE NOT {unreadable("a")} AND NOT {unreadable("b")}
+          AND NOT {doubted("a")} AND NOT {doubted("b")}
 ),
 inst AS (
     SELECT p.report_id, p.previous_report_id, any_value(p.year) AS year,

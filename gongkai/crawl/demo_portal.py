@@ -30,6 +30,7 @@ from gongkai.config import FIXTURES
 
 SITE = FIXTURES / "portal" / "site"
 REPORTS = FIXTURES / "portal" / "reports"  # the demo's invented reports
+SCANS = FIXTURES / "portal" / "scans"  # scans of some of them (make_demo_scan.py)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ ROUTES: dict[str, Route] = {
     G + "/files/report-2020-full.pdf": Route(oversize=3 * 1024 * 1024),
     G + "/go.php?id=2019": Route(redirect=G + "/files/county-2019.pdf"),
     G + "/files/county-2019.pdf": Route(REPORTS / "demo-county-2019.pdf"),
+    # the same report as the agency scanned the signed, stamped paper: page images only
+    G + "/files/county-2019-scan.pdf": Route(SCANS / "demo-county-2019-scan.pdf"),
     G + "/go.php?id=2018": Route(redirect="/private/report-2018.pdf"),  # into robots-disallowed space
     # two county/district columns, one agency over consecutive years each (the cross-year rules)
     G + "/district/files/ndbg-2019.pdf": Route(REPORTS / "demo-district-2019.pdf"),

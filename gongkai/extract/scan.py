@@ -30,7 +30,10 @@ both engines' readings and confidences.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +68,17 @@ SEAL_CR, SEAL_GREY = 136, 125
 # how Tesseract reads a number, a dash or a slash, and another value ("无", "12.6 万元")
 TESSERACT_NUMBERS = tesseract.Settings("eng", whitelist="0123456789,.+-/—")
 TESSERACT_WORDS = tesseract.Settings("chi_sim+eng")
+# a ghost pixel this dark, within this many pixels of sure print, is print (print_under_seal)
+STROKE_GREY, STROKE_STEPS = 170, 2
+# a cell's glyph no darker than this (grey, print is near 0) and at least this wide and tall
+# (inches; a seal's characters are about 0.19 in, a digit of a cell 0.1 in by 0.05) is a
+# seal's, scanned in greyscale (_faint_glyphs)
+FAINT_INK, FAINT_SIZE = 60, 0.08
+# a glyph read "1" and "/" is a slash when its ink's x-y correlation is below minus this
+SLASH_LEAN = 0.5
+# page orientation: Tesseract's OSD at this resolution, trusted from this confidence on (it
+# gives 4-15 for a page of text or a table, below 1 when it cannot tell)
+OSD_DPI, OSD_CONFIDENCE = 150, 2.0
 # how the two readings are named in problems (tables.py's cell.methods_disagree)
 READINGS = ("RapidOCR", "Tesseract")
 
@@ -88,6 +102,8 @@ class CellReading:
     rapid: OcrReading
     tesseract: OcrReading | None  # None: a label, read by RapidOCR only
     inked: bool = True
+    # the engines read a lone glyph as "1" and "/": the one its lean says (_slash_or_one)
+    by_shape: str | None = None
 
     def doubtful(self) -> bool:
         if not self.inked:
@@ -99,6 +115,8 @@ class CellReading:
         out = {"rapidocr": [self.rapid.text, round(self.rapid.confidence, 4)]}
         if self.tesseract is not None:
             out["tesseract"] = [self.tesseract.text, round(self.tesseract.confidence, 1)]
+        if self.by_shape is not None:
+            out["shape"] = self.by_shape
         return {"ocr": out}
 
 
@@ -115,6 +133,7 @@ class ScanPage:
     # binary ink the rulings are found in: the seal's ghost is not whitened there, since that
     # would also take the pixels of a thin line under the seal (None: ``ink``)
     rulings_ink: np.ndarray | None = None
+    turned: int = 0  # degrees the page was turned clockwise to stand upright (0, 90, 180, 270)
 
     def to_points(self, x: float, y: float) -> tuple[float, float]:
         """Pixel (x right, y down) to PDF points (origin bottom-left)."""
@@ -178,6 +197,7 @@ def read_scan(path: str | Path) -> Report:
     """Read a PDF of page images. Raises UnreadableDocument when no page holds legible text."""
     path = Path(path)
     name = str(path)
+    _one_malloc_arena()
     pdf = pdfium.PdfDocument(name)
     grids: list[Grid] = []
     readings: dict[tuple[int, tuple], CellReading] = {}
@@ -210,6 +230,21 @@ def read_scan(path: str | Path) -> Report:
     return report
 
 
+def _one_malloc_arena() -> None:
+    """Allocate from one glibc arena in every thread. OpenCV's and ONNX Runtime's threads each
+    reserve an arena of their own (64 MiB of address space and more) that is never given back:
+    reading a scan reached 1.2 GB of address space for 0.3 GB resident, over the bounded
+    reader's 1 GiB (``RLIMIT_AS``); with one arena it stays at 0.8 GB. Affects arenas made
+    after the call (the engines' threads start when a scan is first read)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c")).mallopt(-8, 1)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 def prepare_page(page, number: int) -> ScanPage:
@@ -226,13 +261,43 @@ def prepare_page(page, number: int) -> ScanPage:
     else:
         ruled, grey = black_ink(pixels[..., :3].copy(), bgr=bitmap.mode.startswith("BGR"))
     grey = flatten(grey)
-    angle = skew_angle(grey)
     ruled = grey if ruled is None or ruled is pixels else flatten(ruled)
+    turn = page_orientation(grey, dpi)
+    if turn:  # a page scanned upside down or sideways, turned upright before deskewing
+        grey, ruled = upright(grey, turn), (grey if ruled is grey else upright(ruled, turn))
+        if turn in (90, 270):
+            width_pt, height_pt = height_pt, width_pt
+    angle = skew_angle(grey)
     if abs(angle) > 0.02:
         grey = rotate(grey, angle)
         ruled = grey if ruled is grey else rotate(ruled, angle)
     return ScanPage(number, dpi, grey, binarize(grey), angle, height_pt, width_pt,
-                    rulings_ink=binarize(ruled))
+                    rulings_ink=binarize(ruled), turned=turn)
+
+
+def page_orientation(grey: np.ndarray, dpi: float) -> int:
+    """The degrees (0, 90, 180 or 270) to turn the page clockwise so its text stands upright:
+    Tesseract's orientation detection (OSD, Debian's tesseract-ocr-osd) on the page at
+    ``OSD_DPI``. 0 when it is unsure (a page of few characters) or cannot tell."""
+    scale = OSD_DPI / dpi
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    with tempfile.TemporaryDirectory(prefix="gongkai-osd-") as tmp:
+        name = os.path.join(tmp, "page.png")
+        cv2.imwrite(name, small)
+        proc = subprocess.run(["tesseract", name, "-", "--psm", "0", "--dpi", str(OSD_DPI)],
+                              env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+                              capture_output=True, text=True, timeout=120)
+    found = dict(re.findall(r"^(Rotate|Orientation confidence): *([0-9.]+)$", proc.stdout,
+                            re.MULTILINE))
+    if proc.returncode != 0 or "Rotate" not in found:
+        return 0  # too few characters to tell: taken as it lies
+    turn = int(found["Rotate"]) % 360
+    return turn if float(found.get("Orientation confidence", 0)) >= OSD_CONFIDENCE else 0
+
+
+def upright(image: np.ndarray, turn: int) -> np.ndarray:
+    """``image`` turned ``turn`` degrees clockwise."""
+    return np.ascontiguousarray(np.rot90(image, -(turn // 90)))
 
 
 def _scan_dpi(page, width_pt: float) -> float:
@@ -266,8 +331,28 @@ def black_ink(rgb: np.ndarray, bgr: bool) -> tuple[np.ndarray, np.ndarray]:
     # what is left of the seal where JPEG smeared it (a grey ghost): red and lighter than
     # print, whitened for reading glyphs (not for finding rulings: a thin line is that light)
     grey = ruled.copy()
-    grey[(ycrcb[..., 1] >= SEAL_CR) & (grey >= SEAL_GREY)] = 255
+    ghost = (ycrcb[..., 1] >= SEAL_CR) & (grey >= SEAL_GREY)
+    grey[ghost & ~print_under_seal(grey, ghost)] = 255
     return ruled, grey
+
+
+def print_under_seal(grey: np.ndarray, ghost: np.ndarray) -> np.ndarray:
+    """The pixels of ``ghost`` (red, lighter than print) that are thin strokes of the black
+    print under a seal, not the seal's smear: JPEG gives a hairline under a seal (the arcs of
+    a serif "0") the seal's colour, and whitened it splits the glyph ("0" read "()" or "U").
+    They are the ghost pixels still darker than the paper around them that are reached from
+    sure print (darker than any ghost) through such pixels within a stroke's width; the
+    seal's own smear, away from print, is not reached."""
+    sure = (grey < SEAL_GREY).astype(np.uint8)
+    passable = (ghost & (grey < STROKE_GREY)).astype(np.uint8)
+    reached = sure
+    kernel = np.ones((3, 3), np.uint8)
+    for _ in range(STROKE_STEPS):
+        grown = cv2.dilate(reached, kernel) & (passable | sure)
+        if np.array_equal(grown, reached):
+            break
+        reached = grown
+    return (reached > 0) & ghost
 
 
 def flatten(grey: np.ndarray) -> np.ndarray:
@@ -433,12 +518,25 @@ def _read_table(page: ScanPage, table: _TableCells,
         region.text = _normalise(rapid[i].text)
         region.check_text = (_normalise(reading.tesseract.text)
                              if reading.tesseract is not None else region.text)
+        if {region.text, region.check_text} == {"1", "/"}:
+            reading.by_shape = region.text = _slash_or_one(crops[i])
         readings[(page.number, region.bbox_top_left(page.height_pt))] = reading
     (_, top) = page.to_points(0, table.ys[0])
     col_edges = [(page.to_points(table.xs[c], 0)[0], page.to_points(table.xs[c + 1], 0)[0])
                  for c in range(len(table.xs) - 1)]
     return Grid(page=page.number, nrows=len(table.ys) - 1, ncols=len(table.xs) - 1,
                 regions=regions, col_edges=col_edges, top=top, readings=READINGS)
+
+
+def _slash_or_one(lines: list[np.ndarray]) -> str:
+    """A lone glyph one engine reads "1" and the other "/" (a cell without a number written "/",
+    thin at 150-200 dpi): "/" when its ink leans as a slash does — its pixels' x and y are
+    strongly anti-correlated (rising to the right; y grows downwards) — else "1" (upright; its
+    flag and foot hardly correlate them). Still a doubt: ``_add_proof`` names the cell."""
+    ink = np.concatenate([line < 128 for line in lines], axis=0).astype(np.uint8)
+    m = cv2.moments(ink, binaryImage=True)
+    spread = (m["mu20"] * m["mu02"]) ** 0.5
+    return "/" if spread and m["mu11"] / spread <= -SLASH_LEAN else "1"
 
 
 def _cell_lines(page: ScanPage, xa: int, ya: int, xb: int, yb: int) -> list[np.ndarray]:
@@ -458,6 +556,7 @@ def _cell_lines(page: ScanPage, xa: int, ya: int, xb: int, yb: int) -> list[np.n
     for i in range(1, count):
         x, y, w, h, area = stats[i]
         keep[i] = area >= speck and max(w, h) >= 2
+    keep &= ~_faint_glyphs(page, page.grey[ya:yb, xa:xb], labels, stats)
     if not keep.any():
         return []
     raw = ink
@@ -509,6 +608,22 @@ def _cell_lines(page: ScanPage, xa: int, ya: int, xb: int, yb: int) -> list[np.n
         out.append(cv2.copyMakeBorder(crop, pad + short // 2, pad + short - short // 2, pad, pad,
                                       cv2.BORDER_CONSTANT, value=255))
     return out
+
+
+def _faint_glyphs(page: ScanPage, grey: np.ndarray, labels: np.ndarray,
+                  stats: np.ndarray) -> np.ndarray:
+    """Per connected component of a cell's ink: a glyph no darker than ``FAINT_INK`` anywhere,
+    as wide and as tall as a seal's character. Print is black; a seal scanned in greyscale (no
+    colour to whiten it by) is mid-grey, and its characters (府, 人 of the agency's name) would
+    join the cell's number ("府19,029"). Narrow or short marks (a slash, a dash, a digit) are
+    never dropped: blurred, a thin stroke is lighter than a glyph's."""
+    darkest = np.full(len(stats), 255, np.int32)
+    np.minimum.at(darkest, labels.ravel(), grey.ravel().astype(np.int32))
+    large = np.minimum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]) >= \
+        page.dpi * FAINT_SIZE
+    faint = (darkest > FAINT_INK) & large
+    faint[0] = False
+    return faint
 
 
 _ENGINE = None
@@ -698,6 +813,19 @@ def _text_lines(ink: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
 
 # --- proof -----------------------------------------------------------------------------------
 
+def cell_crop_png(page: ScanPage, bbox: tuple[float, float, float, float],
+                  margin_pt: float = 2.0) -> bytes:
+    """The PNG of a cell's box (points, origin top-left, of the page as read) cut from the
+    page as it was read: what the engines saw, for a person to compare with the value."""
+    scale = page.dpi / 72.0
+    x0, top, x1, bottom = bbox
+    h, w = page.grey.shape
+    ya, yb = max(0, int((top - margin_pt) * scale)), min(h, int((bottom + margin_pt) * scale) + 1)
+    xa, xb = max(0, int((x0 - margin_pt) * scale)), min(w, int((x1 + margin_pt) * scale) + 1)
+    ok, png = cv2.imencode(".png", page.grey[ya:yb, xa:xb])
+    return png.tobytes() if ok else b""
+
+
 def _add_proof(report: Report, readings: dict[tuple[int, tuple], CellReading],
                places: dict[int, tuple[str, dict]] | None = None) -> None:
     """Both engines' readings in each fact's locator; a doubtful reading a problem naming both.
@@ -709,6 +837,14 @@ def _add_proof(report: Report, readings: dict[tuple[int, tuple], CellReading],
             continue
         where, extra = (places or {}).get(fact.page, (f"page {fact.page}", {}))
         fact.locator = {**extra, **reading.locator()}
+        if reading.by_shape is not None:
+            report.problems.append(Problem(
+                "cell.ocr_doubtful",
+                f"{fact.table}.{fact.row}.{fact.column} on {where}: RapidOCR read "
+                f"{reading.rapid.text!r}, Tesseract read "
+                f"{reading.tesseract.text if reading.tesseract else ''!r}: taken as "
+                f"{reading.by_shape!r} by the glyph's lean",
+                table=fact.table, row=fact.row, column=fact.column, page=fact.page))
         if reading.doubtful():
             second = (f"Tesseract read {reading.tesseract.text!r} "
                       f"(confidence {reading.tesseract.confidence:.0f})"

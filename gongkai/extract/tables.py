@@ -250,6 +250,25 @@ def _find_key(text: str, candidates) -> str | None:
     return best
 
 
+def _header_of(column, header: list[tuple[tuple[float, float], str, str]], tolerant: bool):
+    """The header (x range, text, unit) of ``column``: the one holding a match word of it, else,
+    for a table read by OCR (``tolerant``), the header most like its label (OCR reads 决 as
+    決, drops a character under a seal), when alike in at least ``HEADER_LIKENESS``."""
+    head = next((h for h in header if any(w in h[1] for w in column.match)), None)
+    if head is not None or not header or not tolerant:
+        return head
+    from difflib import SequenceMatcher
+
+    label = N(column.label)
+    score, best = max((SequenceMatcher(None, label, h[1]).ratio(), i)
+                      for i, h in enumerate(header))
+    return header[best] if score >= HEADER_LIKENESS else None
+
+
+# a header read by OCR is taken for a column's when this alike (difflib's ratio) to its label
+HEADER_LIKENESS = 0.75
+
+
 # --- 二、主动公开政府信息情况 -------------------------------------------------------------------
 
 class _ActiveDisclosure:
@@ -282,7 +301,7 @@ class _ActiveDisclosure:
                 continue
             self.last_key = key
             for column in V.columns(V.ACTIVE_DISCLOSURE, ctx.template, key):
-                head = next((h for h in self.header if any(w in h[1] for w in column.match)), None)
+                head = _header_of(column, self.header, tolerant=grid.readings[0] == "RapidOCR")
                 if head is None:
                     ctx.reading.problems.append(Problem(
                         "column.missing", f"table 二 row {key}: no header "

@@ -176,7 +176,7 @@ def test_errors_are_recorded(first, portal):
     (problem,) = first.con.execute("SELECT problem FROM crawl_urls WHERE url LIKE '%fileid=91234'").fetchone()
     assert problem == "format mismatch: named pdf, bytes are html"
     # … and everything after them was still crawled
-    assert first.result.new == 19 and first.result.error_count == 5
+    assert first.result.new == 20 and first.result.error_count == 5
     (runs,) = first.con.execute("SELECT count(*) FROM crawl_runs WHERE run_id = ? AND finished IS NOT NULL "
                                 "AND errors = 5", [run]).fetchone()
     assert runs == 1
@@ -220,7 +220,7 @@ def test_timeout_is_recorded_and_retried():
 def test_second_crawl_downloads_nothing_unchanged(first, second, portal):
     r = second.result
     assert (r.new, r.changed, r.error_count) == (0, 0, 5)
-    assert r.unchanged == 19
+    assert r.unchanged == 20
     stored = {relative(u, portal.base_url) for (u,) in first.con.execute(
         "SELECT url FROM crawl_urls WHERE role = 'report'").fetchall()}
     report_requests = [x for x in second.log if x["path"] in stored and not x["path"].startswith("/generic/go.php")]
@@ -281,13 +281,13 @@ def test_result_counts_for_dagster(first):
     c = first.result.counts()
     assert set(c) >= {"pages_seen", "documents_found", "new", "changed", "errors"}
     assert c["documents_found"] == len(first.result.documents) and c["pages_seen"] >= 14
-    assert "new 19" in format_result(first.result)
+    assert "new 20" in format_result(first.result)
 
 
 def test_cli_dry_run_starts_the_demo_portal_itself():
     from gongkai.crawl.cli_support import run_for_cli
     result, text = run_for_cli("demo", dry_run=True, settings=SETTINGS.with_overrides(delay=0.05))
-    assert result.error is None and result.documents_found == 23
+    assert result.error is None and result.documents_found == 24
     assert text.startswith("dry run of source 'demo'") and "would fetch" in text
 
 
