@@ -96,20 +96,20 @@ def reference(what: str, columns: str, rows: list[tuple]) -> str:
     return name
 
 
-def create_references(con, sql: str) -> None:
-    """Create on ``con`` the temporary tables of :func:`reference` that ``sql`` reads and
-    ``con`` lacks (each once per connection)."""
+def create_references(con, sql: str, temporary: bool = True) -> None:
+    """Create on ``con`` the tables of :func:`reference` that ``sql`` reads and ``con`` lacks:
+    temporary (each once per connection: a warehouse file never keeps them), or, for an
+    in-memory warehouse, ``temporary=False``: its every cursor sees them."""
     from warehouse.db import insert_rows
 
     wanted = [name for name in _REFERENCES if name in sql]
     if not wanted:
         return
-    have = {row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    have = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     for name in wanted:
         if name not in have:
             columns, rows = _REFERENCES[name]
-            con.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+            con.execute(f"CREATE {'TEMPORARY ' if temporary else ''}TABLE {name} ({columns})")
             insert_rows(con, name, rows)
 
 
