@@ -74,6 +74,17 @@ STROKE_GREY, STROKE_STEPS = 170, 2
 # (inches; a seal's characters are about 0.19 in, a digit of a cell 0.1 in by 0.05) is a
 # seal's, scanned in greyscale (_faint_glyphs)
 FAINT_INK, FAINT_SIZE = 60, 0.08
+# a greyscale page's seal (grey_seal): its ink lighter than FAINT_INK and darker than this
+# (of the page stretched to paper 255), away from print
+GREY_SEAL_INK = 200
+# within a seal, a pixel darker than this is print (the seal's ink, at its darkest where
+# pressed hardest, is about 90 of the page stretched to paper 255; 80 kept too much of it),
+# and a lighter one this many steps from it print's edge (kept). At 150 dpi a blurred thin
+# stroke of print is 60-90 too: under a seal it is lost in part (measured on make_dev.py)
+GREY_SEAL_PRINT, GREY_SEAL_STEPS = FAINT_INK, 1
+# seals' rings are searched for at this resolution (dpi), and one is a ring when inked along
+# at least this share of its round (the print it crosses hides some of it)
+GREY_SEAL_SCALE, GREY_SEAL_RING = 50, 0.6
 # a glyph read "1" and "/" is a slash when its ink's x-y correlation is below minus this
 SLASH_LEAN = 0.5
 # page orientation: Tesseract's OSD at this resolution, trusted from this confidence on (it
@@ -262,6 +273,10 @@ def prepare_page(page, number: int) -> ScanPage:
         ruled, grey = black_ink(pixels[..., :3].copy(), bgr=bitmap.mode.startswith("BGR"))
     grey = flatten(grey)
     ruled = grey if ruled is None or ruled is pixels else flatten(ruled)
+    if _colourless(pixels):  # a greyscale scan: no colour to tell a seal by, its greyness
+        seal = grey_seal(pixels if pixels.ndim == 2 else pixels[..., 0], dpi)
+        if seal is not None:
+            grey = np.where(seal, np.uint8(255), grey)
     turn = page_orientation(grey, dpi)
     if turn:  # a page scanned upside down or sideways, turned upright before deskewing
         grey, ruled = upright(grey, turn), (grey if ruled is grey else upright(ruled, turn))
@@ -336,23 +351,91 @@ def black_ink(rgb: np.ndarray, bgr: bool) -> tuple[np.ndarray, np.ndarray]:
     return ruled, grey
 
 
-def print_under_seal(grey: np.ndarray, ghost: np.ndarray) -> np.ndarray:
+def print_under_seal(grey: np.ndarray, ghost: np.ndarray,
+                     sure_below: int = SEAL_GREY, steps: int = STROKE_STEPS) -> np.ndarray:
     """The pixels of ``ghost`` (red, lighter than print) that are thin strokes of the black
     print under a seal, not the seal's smear: JPEG gives a hairline under a seal (the arcs of
     a serif "0") the seal's colour, and whitened it splits the glyph ("0" read "()" or "U").
     They are the ghost pixels still darker than the paper around them that are reached from
     sure print (darker than any ghost) through such pixels within a stroke's width; the
     seal's own smear, away from print, is not reached."""
-    sure = (grey < SEAL_GREY).astype(np.uint8)
+    sure = (grey < sure_below).astype(np.uint8)
     passable = (ghost & (grey < STROKE_GREY)).astype(np.uint8)
     reached = sure
     kernel = np.ones((3, 3), np.uint8)
-    for _ in range(STROKE_STEPS):
+    for _ in range(steps):
         grown = cv2.dilate(reached, kernel) & (passable | sure)
         if np.array_equal(grown, reached):
             break
         reached = grown
     return (reached > 0) & ghost
+
+
+def _colourless(pixels: np.ndarray) -> bool:
+    """The page is a greyscale image (PDFium renders one as BGR of equal channels)."""
+    if pixels.ndim == 2 or pixels.shape[2] == 1:
+        return True
+    return bool(np.array_equal(pixels[..., 0], pixels[..., 1])
+                and np.array_equal(pixels[..., 1], pixels[..., 2]))
+
+
+def grey_seal(raw: np.ndarray, dpi: float) -> np.ndarray | None:
+    """The pixels of a greyscale page (as scanned) that are a seal's ink, to be made paper for
+    reading glyphs (the rulings are found in the page as it is: a thin line under the seal is
+    as light); None where the page has no seal.
+
+    Scanned in greyscale a red seal is mid-grey (its red is about 90 of 255 in luma, lighter
+    where the pressure was less), print is black. The page's grey levels are stretched (its
+    darkest print 0, its paper 255) but not flattened: dividing by the background, print
+    under a seal's dense strokes would be lifted to the seal's grey. Seal-like ink is the
+    mid-grey pixels (lighter than ``FAINT_INK``, darker than ``GREY_SEAL_INK``) not at print's
+    soft edge (``print_under_seal``); a seal is where that ink draws a ring (``_seal_rings``),
+    and within the ring every pixel lighter than print and not at its edge
+    (``GREY_SEAL_STEPS``) is the seal's. Outside a seal nothing changes: a thin stroke of print
+    alone (a slash at 150 dpi) is as light as a seal's."""
+    low, paper = np.percentile(raw[::4, ::4], (0.5, 50))
+    levels = (np.arange(256, dtype=np.float32) - low) * (255.0 / max(1.0, paper - low))
+    grey = cv2.LUT(raw, levels.clip(0, 255).astype(np.uint8))
+    mid = (grey > FAINT_INK) & (grey < GREY_SEAL_INK)
+    near_print = print_under_seal(grey, mid, sure_below=FAINT_INK)
+    seal_ink = (mid & ~near_print).astype(np.uint8)
+    region = np.zeros(grey.shape, np.uint8)
+    for cx, cy, radius in _seal_rings(seal_ink, dpi):
+        cv2.circle(region, (cx, cy), radius, 1, thickness=-1)
+    if not region.any():
+        return None
+    ghost = (region > 0) & (grey >= GREY_SEAL_PRINT)
+    return ghost & ~print_under_seal(grey, ghost, sure_below=GREY_SEAL_PRINT,
+                                     steps=GREY_SEAL_STEPS)
+
+
+def _seal_rings(seal_ink: np.ndarray, dpi: float) -> list[tuple[int, int, int]]:
+    """The seals' rings in a mask of seal-like ink: circles 1.1-2.0 in across (a 30-50 mm
+    seal) proposed by the Hough transform, kept where the ring is inked along most of its
+    round (``GREY_SEAL_RING``; light print in a table or a paragraph makes no circle).
+    (x, y, radius) in pixels, the radius to the ring's outer edge."""
+    scale = GREY_SEAL_SCALE / dpi  # found at GREY_SEAL_SCALE dpi: a ring is 2-3 px wide there
+    small = cv2.resize(seal_ink * 255, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    low, high = int(GREY_SEAL_SCALE * 0.55), int(GREY_SEAL_SCALE * 1.0)
+    found = cv2.HoughCircles(small, cv2.HOUGH_GRADIENT, dp=1, minDist=low, param1=60,
+                             param2=12, minRadius=low, maxRadius=high)
+    out = []
+    if found is None:
+        return out
+    angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    inked = small > 40
+    for x, y, r in found[0][:8]:
+        # the ring is a few pixels wide and the circle approximate: inked within 2 px of it
+        on = np.zeros(len(angles), bool)
+        for dr in (-2, -1, 0, 1, 2):
+            px = np.round(x + (r + dr) * np.cos(angles)).astype(int)
+            py = np.round(y + (r + dr) * np.sin(angles)).astype(int)
+            ok = (px >= 0) & (py >= 0) & (px < small.shape[1]) & (py < small.shape[0])
+            on[ok] |= inked[py[ok], px[ok]]
+        if on.mean() >= GREY_SEAL_RING:
+            out.append((int(x / scale), int(y / scale), int((r + 3) / scale)))
+    return out
 
 
 def flatten(grey: np.ndarray) -> np.ndarray:
