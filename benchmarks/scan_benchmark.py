@@ -3,14 +3,16 @@
 Reads each scan of tests/fixtures/scans (or the PDFs given) once after an untimed warm-up
 (model loading), and prints and writes to benchmarks/scan_results.json the CPU seconds per
 report and per scanned table page, and how they split between preparing the pages (render,
-seal, flatten, deskew), finding the grid, RapidOCR and Tesseract. CPU seconds (this process and
+seal, flatten, deskew), finding each page's orientation (Tesseract's OSD), finding the grid,
+RapidOCR and Tesseract reading the cells. CPU seconds (this process and
 its Tesseract children) rather than wall-clock time, so the numbers say what one core costs
 whatever else the machine runs; the engines are set to one thread each. The load average
 before and after is recorded: CPU seconds too grow on a machine whose cores are all busy.
 
 Each report is also read with Tesseract run as the ``tesseract`` command (the fallback where
-libtesseract cannot be loaded, and what was used before), alternately first and second, so the
-in-process engine is measured against that baseline in the same run.
+libtesseract cannot be loaded, and what was used before, for the cells and for the OSD),
+alternately first and second, so the in-process engine is measured against that baseline in
+the same run, and its readings and pages' turns compared.
 
     .venv/bin/python benchmarks/scan_benchmark.py [PDF ...] [--no-baseline]
 """
@@ -31,7 +33,7 @@ from gongkai.config import ROOT as REPO_ROOT
 
 SCANS = REPO_ROOT / "tests/fixtures/scans"
 RESULTS = REPO_ROOT / "benchmarks" / "scan_results.json"
-PARTS = ("prepare", "grid", "rapidocr", "tesseract")
+PARTS = ("prepare", "orientation", "grid", "rapidocr", "tesseract")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     cv2.putText(line, "12", (20, 42), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 0, 2)
     for settings in (scan.TESSERACT_NUMBERS, scan.TESSERACT_WORDS):
         tesseract.read_lines([line], settings)
+    tesseract.orientation(np.full((600, 400), 255, np.uint8), scan.OSD_DPI)  # the osd engine
     load_before = os.getloadavg()
     engine = tesseract.way()
     rows, baseline = [], []
@@ -100,8 +103,16 @@ def main(argv: list[str] | None = None) -> int:
             "tesseract_seconds": round(command, 2),
             "tesseract_in_process_seconds": round(own, 2),
             "tesseract_ratio": round(own / command, 3) if command else None,
+            "orientation_seconds": round(sum(r["split"]["orientation"] for r in baseline), 2),
+            "orientation_in_process_seconds": round(sum(r["split"]["orientation"] for r in rows),
+                                                    2),
             "same_readings": all(a["readings"] == b["readings"] for a, b in zip(rows, baseline)),
+            "same_turns": all(a["turned"] == b["turned"] for a, b in zip(rows, baseline)),
         }
+        part = summary["baseline_tesseract_command"]
+        part["orientation_ratio"] = (round(part["orientation_in_process_seconds"]
+                                           / part["orientation_seconds"], 3)
+                                     if part["orientation_seconds"] else None)
     for r in rows + baseline:
         r.pop("readings")
     print(f"Tesseract: {engine}; per report {summary['seconds_per_report']} s CPU, per table "
@@ -124,6 +135,7 @@ def _read(scan, path: Path) -> dict:
     return {
         "report": path.name, "pages": len(pages), "table_pages": len(table_pages),
         "cells": report.cells_read,
+        "turned": [p.turned for p in pages],
         "cpu_seconds": round(sum(p.total for p in pages), 2),
         "wall_seconds": round(wall, 2),
         "per_table_page": round(statistics.mean(p.total for p in table_pages), 2)

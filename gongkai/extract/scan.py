@@ -32,8 +32,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,6 +143,7 @@ class ScanPage:
     # would also take the pixels of a thin line under the seal (None: ``ink``)
     rulings_ink: np.ndarray | None = None
     turned: int = 0  # degrees the page was turned clockwise to stand upright (0, 90, 180, 270)
+    orientation_seconds: float = 0.0  # CPU time of finding ``turned`` (PageTiming.orientation)
 
     def to_points(self, x: float, y: float) -> tuple[float, float]:
         """Pixel (x right, y down) to PDF points (origin bottom-left)."""
@@ -172,10 +171,12 @@ class PageTiming:
     grid: float = 0.0  # rulings and regions
     rapidocr: float = 0.0
     tesseract: float = 0.0  # libtesseract's CPU time, or the tesseract processes'
+    orientation: float = 0.0  # Tesseract's OSD (page_orientation), not part of ``prepare``
+    turned: int = 0  # the page's ScanPage.turned
 
     @property
     def total(self) -> float:
-        return self.prepare + self.grid + self.rapidocr + self.tesseract
+        return self.prepare + self.grid + self.rapidocr + self.tesseract + self.orientation
 
 
 TIMINGS: list[PageTiming] = []  # of the last document read
@@ -208,7 +209,7 @@ def read_scan(path: str | Path) -> Report:
     """Read a PDF of page images. Raises UnreadableDocument when no page holds legible text."""
     path = Path(path)
     name = str(path)
-    _one_malloc_arena()
+    _tune_malloc()
     pdf = pdfium.PdfDocument(name)
     grids: list[Grid] = []
     readings: dict[tuple[int, tuple], CellReading] = {}
@@ -221,7 +222,9 @@ def read_scan(path: str | Path) -> Report:
             page = prepare_page(pdf[index], index + 1)
             prepare = sum(clock.lap())
             tables = find_tables(page)
-            timing = PageTiming(index + 1, len(tables), prepare, sum(clock.lap()))
+            timing = PageTiming(index + 1, len(tables), prepare - page.orientation_seconds,
+                                sum(clock.lap()), orientation=page.orientation_seconds,
+                                turned=page.turned)
             page_grids = [_read_table(page, t, readings, clock, timing) for t in tables]
             grids += page_grids
             page_texts.append(_page_text(page, tables, page_grids))
@@ -241,17 +244,24 @@ def read_scan(path: str | Path) -> Report:
     return report
 
 
-def _one_malloc_arena() -> None:
-    """Allocate from one glibc arena in every thread. OpenCV's and ONNX Runtime's threads each
-    reserve an arena of their own (64 MiB of address space and more) that is never given back:
-    reading a scan reached 1.2 GB of address space for 0.3 GB resident, over the bounded
-    reader's 1 GiB (``RLIMIT_AS``); with one arena it stays at 0.8 GB. Affects arenas made
-    after the call (the engines' threads start when a scan is first read)."""
+def _tune_malloc() -> None:
+    """Allocate from one glibc arena in every thread, and give every block of 1 MiB and more
+    its own mapping. OpenCV's and ONNX Runtime's threads each reserve an arena of their own
+    (64 MiB of address space and more) that is never given back: reading a scan reached 1.2 GB
+    of address space for 0.3 GB resident, over the bounded reader's 1 GiB (``RLIMIT_AS``); with
+    one arena it stayed at 0.8-1.03 GB. glibc raises its mapping threshold to the largest block
+    freed (up to 32 MiB), so a page's images were then carved from the heap, which keeps its
+    high-water mark: with the threshold fixed they are unmapped when freed, and the address
+    space stays at 0.83-0.93 GB with the OSD engine loaded too (0.92-1.04 GB without the
+    fixed threshold). Affects arenas made after the call (the engines' threads start when a
+    scan is first read)."""
     import ctypes
     import ctypes.util
 
     try:
-        ctypes.CDLL(ctypes.util.find_library("c")).mallopt(-8, 1)  # M_ARENA_MAX
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc.mallopt(-8, 1)  # M_ARENA_MAX
+        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD (fixed: no longer raised dynamically)
     except (OSError, AttributeError):  # not glibc: nothing to tune
         pass
 
@@ -277,7 +287,9 @@ def prepare_page(page, number: int) -> ScanPage:
         seal = grey_seal(pixels if pixels.ndim == 2 else pixels[..., 0], dpi)
         if seal is not None:
             grey = np.where(seal, np.uint8(255), grey)
+    clock = _Clock()
     turn = page_orientation(grey, dpi)
+    orientation_seconds = sum(clock.lap())
     if turn:  # a page scanned upside down or sideways, turned upright before deskewing
         grey, ruled = upright(grey, turn), (grey if ruled is grey else upright(ruled, turn))
         if turn in (90, 270):
@@ -287,27 +299,22 @@ def prepare_page(page, number: int) -> ScanPage:
         grey = rotate(grey, angle)
         ruled = grey if ruled is grey else rotate(ruled, angle)
     return ScanPage(number, dpi, grey, binarize(grey), angle, height_pt, width_pt,
-                    rulings_ink=binarize(ruled), turned=turn)
+                    rulings_ink=binarize(ruled), turned=turn,
+                    orientation_seconds=orientation_seconds)
 
 
 def page_orientation(grey: np.ndarray, dpi: float) -> int:
     """The degrees (0, 90, 180 or 270) to turn the page clockwise so its text stands upright:
     Tesseract's orientation detection (OSD, Debian's tesseract-ocr-osd) on the page at
-    ``OSD_DPI``. 0 when it is unsure (a page of few characters) or cannot tell."""
+    ``OSD_DPI``, in this process or by the command (``tesseract.way()``). 0 when it is unsure
+    (a page of few characters) or cannot tell."""
     scale = OSD_DPI / dpi
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    with tempfile.TemporaryDirectory(prefix="gongkai-osd-") as tmp:
-        name = os.path.join(tmp, "page.png")
-        cv2.imwrite(name, small)
-        proc = subprocess.run(["tesseract", name, "-", "--psm", "0", "--dpi", str(OSD_DPI)],
-                              env={**os.environ, "OMP_THREAD_LIMIT": "1"},
-                              capture_output=True, text=True, timeout=120)
-    found = dict(re.findall(r"^(Rotate|Orientation confidence): *([0-9.]+)$", proc.stdout,
-                            re.MULTILINE))
-    if proc.returncode != 0 or "Rotate" not in found:
+    found = tesseract.orientation(small, OSD_DPI)
+    if found is None:
         return 0  # too few characters to tell: taken as it lies
-    turn = int(found["Rotate"]) % 360
-    return turn if float(found.get("Orientation confidence", 0)) >= OSD_CONFIDENCE else 0
+    turn, confidence = found
+    return turn if confidence >= OSD_CONFIDENCE else 0
 
 
 def upright(image: np.ndarray, turn: int) -> np.ndarray:

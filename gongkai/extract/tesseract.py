@@ -7,6 +7,10 @@ time (about a fifth of a table page's time); the library (Debian's ``libtesserac
 and character whitelist, each read image going in by ``SetImage``. Both ways read the same
 pixels with the same settings and give the same TSV, so they read alike.
 
+The page's orientation (OSD, the "osd" language of Debian's ``tesseract-ocr-osd``) is found the
+same two ways: ``TessBaseAPIDetectOrientationScript`` on an engine kept for it, or ``tesseract
+--psm 0`` on a temporary PNG (a process and its model loading per page: about 1.2 s of CPU).
+
 ``OMP_THREAD_LIMIT=1`` is set before the library is loaded: Tesseract's OpenMP would
 otherwise take every core (the benchmark counts one).
 """
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 
 LIBRARY = "libtesseract.so.5"
 PSM_SINGLE_LINE = 7  # every crop is one line of a cell
+PSM_OSD_ONLY = 0  # orientation and script detection, no reading
 
 
 @dataclass(frozen=True)
@@ -39,12 +44,17 @@ class Settings:
 
     languages: str
     whitelist: str | None = None
+    page_segmentation: int = PSM_SINGLE_LINE
 
     def command_options(self) -> list[str]:
-        out = ["-l", self.languages, "--psm", str(PSM_SINGLE_LINE)]
+        out = ["-l", self.languages, "--psm", str(self.page_segmentation)]
         if self.whitelist is not None:
             out += ["-c", f"tessedit_char_whitelist={self.whitelist}"]
         return out
+
+
+# the engine that finds a page's orientation (the command, given --psm 0, loads "osd" itself)
+ORIENTATION = Settings("osd", page_segmentation=PSM_OSD_ONLY)
 
 
 class _Library:
@@ -65,6 +75,11 @@ class _Library:
                                             ctypes.c_int, ctypes.c_int]
         lib.TessBaseAPIRecognize.argtypes = [p, p]
         lib.TessBaseAPIRecognize.restype = ctypes.c_int
+        lib.TessBaseAPISetSourceResolution.argtypes = [p, ctypes.c_int]
+        lib.TessBaseAPIDetectOrientationScript.argtypes = [
+            p, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_float),
+            ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_float)]
+        lib.TessBaseAPIDetectOrientationScript.restype = ctypes.c_int
         lib.TessBaseAPIGetTsvText.argtypes = [p, ctypes.c_int]
         lib.TessBaseAPIGetTsvText.restype = p  # freed by TessDeleteText, so not c_char_p
         lib.TessDeleteText.argtypes = [p]
@@ -93,7 +108,7 @@ class _Library:
             if lib.TessBaseAPIInit3(handle, None, settings.languages.encode()) != 0:
                 raise RuntimeError(f"libtesseract could not load the languages "
                                    f"{settings.languages!r}")
-            lib.TessBaseAPISetPageSegMode(handle, PSM_SINGLE_LINE)
+            lib.TessBaseAPISetPageSegMode(handle, settings.page_segmentation)
             if settings.whitelist is not None:
                 lib.TessBaseAPISetVariable(handle, b"tessedit_char_whitelist",
                                            settings.whitelist.encode())
@@ -105,11 +120,36 @@ class _Library:
         with self._lock:
             return self._tsv(self.engine(settings), crop)
 
+    def orientation(self, page: np.ndarray, dpi: int) -> tuple[int, float] | None:
+        """OSD of a grey page at ``dpi``: (clockwise turn to upright, confidence), or None."""
+        with self._lock:
+            handle = self.engine(ORIENTATION)
+            lib = self.lib
+            self._set_image(handle, page)
+            # as the command's --dpi (user_defined_dpi): the image's resolution, not a guess
+            lib.TessBaseAPISetSourceResolution(handle, dpi)
+            degrees, confidence = ctypes.c_int(0), ctypes.c_float(0.0)
+            try:
+                # the script is not asked for (None): its name would be the library's string
+                found = lib.TessBaseAPIDetectOrientationScript(
+                    handle, ctypes.byref(degrees), ctypes.byref(confidence), None, None)
+            finally:
+                lib.TessBaseAPIClear(handle)
+        if not found:
+            return None
+        # orient_deg is how the page lies (counter-clockwise); the command prints as "Rotate"
+        # the clockwise turn that undoes it (baseapi's OrientationIdToValue): 90 <-> 270
+        return (360 - degrees.value) % 360, confidence.value
+
+    def _set_image(self, handle: int, grey: np.ndarray) -> None:
+        """Give the engine a grey image (it copies the pixels into a Pix of its own)."""
+        image = np.ascontiguousarray(grey, dtype=np.uint8)
+        self.lib.TessBaseAPISetImage(handle, image.ctypes.data, image.shape[1], image.shape[0],
+                                     1, image.strides[0])
+
     def _tsv(self, handle: int, crop: np.ndarray) -> str:
-        image = np.ascontiguousarray(crop, dtype=np.uint8)
         lib = self.lib
-        lib.TessBaseAPISetImage(handle, image.ctypes.data, image.shape[1], image.shape[0], 1,
-                                image.strides[0])
+        self._set_image(handle, crop)
         if lib.TessBaseAPIRecognize(handle, None) != 0:
             raise RuntimeError("libtesseract failed to recognise a crop")
         pointer = lib.TessBaseAPIGetTsvText(handle, 0)
@@ -157,6 +197,32 @@ def read_lines(crops: list[np.ndarray], settings: Settings) -> list[tuple[str, f
         pages = _words(_command_tsv(crops, settings))
         tables = [pages.get(n, []) for n in range(1, len(crops) + 1)]
     return [_text_and_confidence(words) for words in tables]
+
+
+def orientation(page: np.ndarray, dpi: int) -> tuple[int, float] | None:
+    """Tesseract's orientation detection on a grey page image of ``dpi``: the degrees (0, 90,
+    180 or 270) to turn it clockwise so its text stands upright, and the confidence of that
+    (Tesseract's: about 4-15 for a page of text, below 1 when it cannot tell); None when it
+    finds too few characters to try."""
+    loaded = library()
+    if loaded is not None:
+        return loaded.orientation(page, dpi)
+    return _command_orientation(page, dpi)
+
+
+def _command_orientation(page: np.ndarray, dpi: int) -> tuple[int, float] | None:
+    with tempfile.TemporaryDirectory(prefix="gongkai-osd-") as tmp:
+        name = os.path.join(tmp, "page.png")
+        cv2.imwrite(name, page)
+        proc = subprocess.run(["tesseract", name, "-", "--psm", str(PSM_OSD_ONLY),
+                               "--dpi", str(dpi)],
+                              env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+                              capture_output=True, text=True, timeout=120)
+    found = dict(re.findall(r"^(Rotate|Orientation confidence): *([0-9.]+)$", proc.stdout,
+                            re.MULTILINE))
+    if proc.returncode != 0 or "Rotate" not in found:
+        return None
+    return int(found["Rotate"]) % 360, float(found.get("Orientation confidence", 0))
 
 
 def _command_tsv(crops: list[np.ndarray], settings: Settings) -> str:
