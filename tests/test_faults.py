@@ -511,3 +511,31 @@ def test_staging_copies_of_live_runs_are_kept(tmp_path):
     removed = snapshot.remove_leftovers(published, {"live-run"})
     assert sorted(p.name for p in removed) == sorted([dead.name, dead.name + ".base"])
     assert live.exists() and published.read_bytes() == b"published"
+
+
+def test_the_ocr_engines_get_their_allowance_only_in_a_bounded_worker():
+    """A bounded worker's soft limit is the document's, its hard limit leaves OCR_ALLOWANCE for
+    the engines; allow_ocr() raises the soft one to it (and does nothing unbounded)."""
+    import multiprocessing
+    import resource
+
+    from gongkai.extract import bounded
+
+    def limits_before_and_after(conn):
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, (1 << 30) + bounded.OCR_ALLOWANCE))
+        before = resource.getrlimit(resource.RLIMIT_AS)
+        bounded.allow_ocr()
+        conn.send((before, resource.getrlimit(resource.RLIMIT_AS)))
+
+    parent, child = multiprocessing.get_context("fork").Pipe()
+    process = multiprocessing.get_context("fork").Process(target=limits_before_and_after,
+                                                          args=(child,))
+    process.start()
+    before, after = parent.recv()
+    process.join(10)
+    limit = 1 << 30
+    assert before == (limit, limit + bounded.OCR_ALLOWANCE)
+    assert after == (limit + bounded.OCR_ALLOWANCE, limit + bounded.OCR_ALLOWANCE)
+    unbounded = resource.getrlimit(resource.RLIMIT_AS)
+    bounded.allow_ocr()
+    assert resource.getrlimit(resource.RLIMIT_AS) == unbounded

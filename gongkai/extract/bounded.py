@@ -25,6 +25,10 @@ from dataclasses import dataclass
 
 from gongkai.model import Report, UnreadableDocument
 
+# address space the OCR engines take whatever the document (RapidOCR's and Tesseract's models,
+# ONNX Runtime's and OpenCV's thread arenas: measured 0.2-0.25 GB): not the document's own, so
+# a worker that loads them may use this much more than the limit (allow_ocr)
+OCR_ALLOWANCE = 256 << 20
 # documents a worker reads before it is replaced by a fresh one
 TASKS_PER_WORKER = 25
 # what the forkserver imports once, so that each worker starts with the reader loaded
@@ -60,7 +64,8 @@ def _serve(conn, memory_bytes: int, library_log: str | None) -> None:
     import resource
 
     if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        # the hard limit leaves room for the OCR engines, which allow_ocr() lets a scan use
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes + OCR_ALLOWANCE))
     handler = None
     if library_log:
         # the libraries' warnings (pdfminer writes thousands for a damaged PDF) go to the
@@ -96,6 +101,18 @@ def _serve(conn, memory_bytes: int, library_log: str | None) -> None:
             return
         if retire:
             return
+
+
+def allow_ocr() -> None:
+    """Called before the OCR engines are loaded: in a bounded worker, the limit of its address
+    space is raised by ``OCR_ALLOWANCE`` (to its hard limit, set by ``_serve``), so a scan has
+    the same room for its own pages as a text PDF. Elsewhere nothing changes. The worker is
+    retired after that document (``_read_by_ocr``)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY and hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
 def _read_by_ocr() -> bool:

@@ -245,23 +245,20 @@ def read_scan(path: str | Path) -> Report:
 
 
 def _tune_malloc() -> None:
-    """Allocate from one glibc arena in every thread, and give every block of 1 MiB and more
-    its own mapping. OpenCV's and ONNX Runtime's threads each reserve an arena of their own
-    (64 MiB of address space and more) that is never given back: reading a scan reached 1.2 GB
-    of address space for 0.3 GB resident, over the bounded reader's 1 GiB (``RLIMIT_AS``); with
-    one arena it stayed at 0.8-1.03 GB. glibc raises its mapping threshold to the largest block
-    freed (up to 32 MiB), so a page's images were then carved from the heap, which keeps its
-    high-water mark: with the threshold fixed they are unmapped when freed, and the address
-    space stays at 0.83-0.93 GB with the OSD engine loaded too (0.92-1.04 GB without the
-    fixed threshold). Affects arenas made after the call (the engines' threads start when a
-    scan is first read)."""
+    """Allocate from one glibc arena in every thread. OpenCV's and ONNX Runtime's threads each
+    reserve an arena of their own (64 MiB of address space and more) that is never given back:
+    reading a scan reached 1.2 GB of address space for 0.3 GB resident; with one arena it stays
+    at 0.8-1.05 GB with the OSD engine loaded, within the bounded reader's limit and the OCR
+    engines' allowance (``bounded.allow_ocr``). (A fixed mapping threshold of 1 MiB kept it
+    at 0.83-0.93 GB but made RapidOCR and the page preparation a quarter slower: every large
+    block mapped and unmapped.) Affects arenas made after the call (the engines' threads
+    start when a scan is first read)."""
     import ctypes
     import ctypes.util
 
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"))
         libc.mallopt(-8, 1)  # M_ARENA_MAX
-        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD (fixed: no longer raised dynamically)
     except (OSError, AttributeError):  # not glibc: nothing to tune
         pass
 
@@ -723,6 +720,9 @@ def rapidocr():
     """One RapidOCR recogniser per process, on one thread (its models ship in the wheel)."""
     global _ENGINE
     if _ENGINE is None:
+        from gongkai.extract.bounded import allow_ocr
+
+        allow_ocr()  # the engines' room, beside the document's, in a bounded worker
         from rapidocr import RapidOCR
 
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
