@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from expectations.finding import FINDING_FIELDS, OPERAND_FIELDS, Finding
+from expectations.finding import FINDING_FIELDS, OPERAND_FIELDS, Finding, instance_name  # noqa: F401
 from expectations.kinds import create_references, fails, rule_sql
 from expectations.messages import messages
 from expectations.rules import BY_ID, RULES, Rule
@@ -181,16 +181,6 @@ def _finding(rule: Rule, row: dict, status: str) -> Finding:
     finding["message"], finding["message_zh"] = messages(rule, finding, operands, row)
     finding["operands"] = [_operand_out(o) for o in operands]
     return finding
-
-
-def instance_name(f: dict) -> str:
-    """Which instance a finding is about, in words: 'row granted', 'column total',
-    'figure new_requests', 'table applications' or 'report'."""
-    for key in ("row", "column", "figure"):
-        if f.get(key) is not None:
-            return f"{key} {f[key]}"
-    rule = BY_ID.get(f.get("rule"))
-    return f"table {f['table']}" if rule is not None and rule.scope == "table" else "report"
 
 
 def _operand_out(o: dict) -> dict:

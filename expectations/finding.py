@@ -56,3 +56,15 @@ OPERAND_FIELDS = ("table", "row", "column", "value", "raw", "page")
 # year} of the report a cross-year finding compares with) in place of its id
 CONTRACT_FIELDS = ("rule", "severity", "status", "table", "row", "column", "figure", "expected",
                    "actual", "message", "message_zh", "operands", "previous")
+
+
+def instance_name(f: dict) -> str:
+    """Which instance a finding is about, in words: 'row granted', 'column total',
+    'figure new_requests', 'table applications' or 'report'."""
+    for key in ("row", "column", "figure"):
+        if f.get(key) is not None:
+            return f"{key} {f[key]}"
+    from expectations.rules import BY_ID
+
+    rule = BY_ID.get(f.get("rule"))
+    return f"table {f['table']}" if rule is not None and rule.scope == "table" else "report"

@@ -589,7 +589,7 @@ def _num(x) -> str:
 
 
 def report_text(report, findings: list[dict], documents: dict[int, dict] | None = None) -> str:
-    from expectations.evaluate import instance_name
+    from expectations.finding import instance_name
 
     from gongkai.extract.intake import display_name
 
