@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import subprocess
-import sys
 from functools import lru_cache
 from pathlib import Path
 

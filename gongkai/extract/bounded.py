@@ -90,7 +90,7 @@ def _serve(conn, memory_bytes: int, library_log: str | None) -> None:
         except UnreadableDocument as e:
             answer = ("unreadable", e.reason)
         except MemoryError:
-            conn.send(("memory", None))
+            conn.send(("memory", None, True))  # it exits: retired
             return
         except Exception as e:  # a bug of ours on one document: its reason
             answer = ("error", f"extraction failed: {type(e).__name__}: {e}")
@@ -215,7 +215,7 @@ class BoundedReader:
             raise LimitExceeded(path, f"exceeded the time limit: not read within "
                                       f"{self.limits.seconds:g} s (GONGKAI_DOCUMENT_SECONDS)")
         try:
-            kind, value, *retire = self._conn.recv()
+            kind, value, retire = self._conn.recv()
         except (EOFError, OSError):
             self._process.join(5)
             code = self._process.exitcode
@@ -225,7 +225,7 @@ class BoundedReader:
             self._stop()
             raise LimitExceeded(path, f"exceeded the memory limit of {self.limits.memory_text()} "
                                       "per document (GONGKAI_DOCUMENT_MEMORY_MB)")
-        if retire and retire[0]:
+        if retire:
             self.close()  # it has ended: the next document gets a fresh worker
         if kind == "report":
             return value

@@ -30,9 +30,8 @@ both engines' readings and confidences.
 from __future__ import annotations
 
 import logging
-import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
