@@ -159,7 +159,8 @@ def with_pictures(tables: list[CellTable], drawn: list[tuple[int, object]], part
                 continue
             embed, link = blip.get(R + "embed"), blip.get(R + "link")
             extent = element.find(WP + "extent")
-            shown = (_int_attr_plain(extent, "cx") / EMU_PER_INCH) if extent is not None else None
+            shown = (_int_attr(extent, "cx", 0, namespace="") / EMU_PER_INCH
+                     if extent is not None else None)
         where = f"picture {number}"
         if not embed:
             if link:
@@ -187,13 +188,6 @@ def with_pictures(tables: list[CellTable], drawn: list[tuple[int, object]], part
     return items
 
 
-def _int_attr_plain(el, name: str) -> int:
-    try:
-        return int(el.get(name, 0))
-    except ValueError:
-        return 0
-
-
 def text_of(element) -> str:
     """The text of a paragraph (or any element) as Word shows it: runs' text, tabs and breaks;
     deleted text (``w:delText``) and field codes (``w:instrText``) are not text."""
@@ -215,11 +209,12 @@ def _cell_text(tc) -> str:
     return "\n".join(text_of(p) for p in tc.iter(W + "p"))
 
 
-def _int_attr(el, name: str, default: int) -> int:
+def _int_attr(el, name: str, default: int, namespace: str = W) -> int:
+    """An integer attribute (WordprocessingML's by default; DrawingML's extents have none)."""
     if el is None:
         return default
     try:
-        return int(el.get(W + name, default))
+        return int(el.get(namespace + name, default))
     except ValueError:
         return default
 
