@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from expectations.evaluate import instance_name
+from expectations.finding import instance_name
 from expectations.rules import BY_ID, RULES
 from gongkai.values import plain_number
 

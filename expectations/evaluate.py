@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from expectations.finding import FINDING_FIELDS, OPERAND_FIELDS, Finding, instance_name  # noqa: F401
+from expectations.finding import FINDING_FIELDS, OPERAND_FIELDS, Finding
 from expectations.kinds import create_references, fails, rule_sql
 from expectations.messages import messages
 from expectations.rules import BY_ID, RULES, Rule
@@ -84,7 +84,7 @@ def _rule_rows(con, rules: list[Rule], report_ids: list[int] | None,
     """Each rule's rows (one per instance), in the order of ``rules``."""
     def rows_of(cursor, rule: Rule) -> list[dict]:
         sql = rule_sql(rule, report_ids)
-        create_references(cursor, sql)  # temporary tables: each cursor has its own
+        create_references(cursor, sql)  # a temporary table is its own cursor's only
         result = cursor.execute(sql)
         names = [d[0] for d in result.description]
         return [dict(zip(names, r)) for r in result.fetchall()]

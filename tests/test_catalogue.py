@@ -20,7 +20,7 @@ import pytest
 import expectations
 import warehouse
 from expectations import CATALOGUE, RULES, validate
-from expectations.evaluate import instance_name
+from expectations.finding import instance_name
 from expectations.render_readme import README, render
 from expectations.kinds import KINDS
 from expectations.rules import BLANK_POLICIES, SEVERITIES, STATUSES
