@@ -663,29 +663,31 @@ def check(files: tuple[Path, ...], as_json: bool, html_out: Path | None) -> None
     # the rules' in-memory warehouse (DuckDB, its schema and reference tables) is made in a
     # process forked before the files are read, on the other core: check costs little more
     # than reading them
+    # (once the arguments are known good: a usage error leaves no process behind)
+    files = _expand_folders(files)
+    html_paths = _html_paths(files, html_out) if html_out is not None else []
     rules = RulesAhead()
     from gongkai.extract import extract_report
     from gongkai.model import UnreadableDocument
 
-    files = _expand_folders(files)
-    html_paths = _html_paths(files, html_out) if html_out is not None else []
     unreadable = unwritten = 0
     reports: dict[int, object] = {}  # index in files -> Report
-    for i, path in enumerate(files):
-        try:
-            reports[i] = extract_report(path)
-        except UnreadableDocument as e:
-            unreadable += 1
-            _unreadable(path, e.reason, as_json)
-        except Exception as e:  # a bug on one file must not hide the others
-            unreadable += 1
-            _unreadable(path, f"extraction failed: {type(e).__name__}: {e}", as_json)
-    # checked together: reports of one agency in consecutive years meet the cross-year rules
-    order = sorted(reports)
-    if order:
-        checked = dict(zip(order, rules.check_reports([reports[i] for i in order])))
-    else:
-        checked = {}
+    try:
+        for i, path in enumerate(files):
+            try:
+                reports[i] = extract_report(path)
+            except UnreadableDocument as e:
+                unreadable += 1
+                _unreadable(path, e.reason, as_json)
+            except Exception as e:  # a bug on one file must not hide the others
+                unreadable += 1
+                _unreadable(path, f"extraction failed: {type(e).__name__}: {e}", as_json)
+        # checked together: reports of one agency in consecutive years meet the cross-year
+        # rules
+        order = sorted(reports)
+        checked = dict(zip(order, rules.check_reports([reports[i] for i in order]))) \
+            if order else {}
+    finally:  # the rules' process ends with the command, whatever stopped it
         rules.close()
     from gongkai.extract.intake import display_name
 
@@ -740,13 +742,13 @@ def _set_aside_unreadable(demo_warehouse: Path) -> None:
 def _expand_folders(paths: tuple[Path, ...]) -> tuple[Path, ...]:
     """FILE arguments with every folder replaced by its documents (subfolders included); a
     folder with none ends the command (exit 1) naming it."""
-    from gongkai.extract import intake
-
     out: list[Path] = []
     for path in paths:
         if not path.is_dir():
             out.append(path)
             continue
+        from gongkai.extract import intake
+
         try:
             documents, _ = intake.list_documents([path], recursive=True)
         except OSError as e:
